@@ -1,0 +1,88 @@
+# -*- autoconf -*-
+
+dnl EIPOIB_CHECK_OVS
+dnl
+dnl Finds the Open vSwitch source and build trees.  Defaults to the tree
+dnl that utilities/setup.sh extracts from Debian's openvswitch-source into
+dnl $srcdir/ovs.  Refuses anything that is not a configured and built
+dnl OVS 3.1.x, because struct netdev_class and friends change between
+dnl releases.
+AC_DEFUN([EIPOIB_CHECK_OVS], [
+  AC_ARG_WITH([ovs-source],
+    [AS_HELP_STRING([--with-ovs-source=DIR],
+                    [Open vSwitch 3.1 source tree (default: SRCDIR/ovs)])],
+    [OVS_SRCDIR=$withval], [OVS_SRCDIR=])
+  AC_ARG_WITH([ovs-build],
+    [AS_HELP_STRING([--with-ovs-build=DIR],
+                    [Open vSwitch 3.1 build tree (default: the source tree)])],
+    [OVS_BUILDDIR=$withval], [OVS_BUILDDIR=])
+
+  AC_MSG_CHECKING([for the Open vSwitch source tree])
+  if test -z "$OVS_SRCDIR"; then
+    OVS_SRCDIR=$srcdir/ovs
+  fi
+  if test ! -f "$OVS_SRCDIR/vswitchd/bridge.c" \
+     || test ! -f "$OVS_SRCDIR/include/openvswitch/netdev.h"; then
+    AC_MSG_RESULT([no])
+    AC_MSG_ERROR([$OVS_SRCDIR is not an Open vSwitch source tree.
+Run utilities/setup.sh to extract Debian's openvswitch-source into ./ovs,
+or pass --with-ovs-source=DIR.])
+  fi
+  OVS_SRCDIR=`cd "$OVS_SRCDIR" && pwd`
+  AC_MSG_RESULT([$OVS_SRCDIR])
+
+  AC_MSG_CHECKING([for the Open vSwitch build tree])
+  if test -z "$OVS_BUILDDIR"; then
+    OVS_BUILDDIR=$OVS_SRCDIR
+  fi
+  if test ! -f "$OVS_BUILDDIR/config.h"; then
+    AC_MSG_RESULT([no])
+    AC_MSG_ERROR([$OVS_BUILDDIR has no config.h: configure and build Open vSwitch
+there first (utilities/setup.sh does), or pass --with-ovs-build=DIR.])
+  fi
+  OVS_BUILDDIR=`cd "$OVS_BUILDDIR" && pwd`
+  AC_MSG_RESULT([$OVS_BUILDDIR])
+
+  AC_MSG_CHECKING([the Open vSwitch version])
+  OVS_VERSION=`sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' \
+                   "$OVS_BUILDDIR/config.h"`
+  AC_MSG_RESULT([$OVS_VERSION])
+  case $OVS_VERSION in
+    3.1.*) ;;
+    *) AC_MSG_ERROR([Open vSwitch $OVS_VERSION found in $OVS_BUILDDIR, but eipoib
+needs Open vSwitch 3.1.x (its netdev provider interface changes between
+releases).  Use Debian 12's openvswitch-source or pass --with-ovs-source and
+--with-ovs-build for a 3.1 tree.]) ;;
+  esac
+
+  AC_MSG_CHECKING([that Open vSwitch has been built])
+  if test ! -f "$OVS_BUILDDIR/lib/libopenvswitch.la" \
+     || test ! -f "$OVS_BUILDDIR/vswitchd/bridge.$OBJEXT" \
+     || test ! -f "$OVS_BUILDDIR/ofproto/libofproto.la"; then
+    AC_MSG_RESULT([no])
+    AC_MSG_ERROR([$OVS_BUILDDIR is configured but not built: run "make" there.])
+  fi
+  AC_MSG_RESULT([yes])
+
+  OVS_WARNING_FLAGS=`sed -n 's/^WARNING_FLAGS = //p' "$OVS_BUILDDIR/Makefile"`
+  OVS_LIBS_EXTRA=`sed -n "s/^dependency_libs='\(.*\)'/\1/p" \
+                      "$OVS_BUILDDIR/lib/libopenvswitch.la"`
+
+  AC_SUBST([OVS_SRCDIR])
+  AC_SUBST([OVS_BUILDDIR])
+  AC_SUBST([OVS_VERSION])
+  AC_SUBST([OVS_WARNING_FLAGS])
+])
+
+dnl EIPOIB_ENABLE_WERROR
+AC_DEFUN([EIPOIB_ENABLE_WERROR], [
+  AC_ARG_ENABLE([Werror],
+    [AS_HELP_STRING([--enable-Werror], [treat compiler warnings as errors])],
+    [], [enable_Werror=no])
+  if test "$enable_Werror" = yes; then
+    WERROR=-Werror
+  else
+    WERROR=
+  fi
+  AC_SUBST([WERROR])
+])

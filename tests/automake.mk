@@ -1,0 +1,84 @@
+# tests/: our autotest suite (tests/testsuite), the C unit-test driver it
+# runs, and the runs of Open vSwitch's own suite against our ovs-vswitchd.
+
+EXTRA_DIST += \
+	$(TESTSUITE_AT) \
+	$(TESTSUITE) \
+	tests/atlocal.in \
+	tests/ovs-subset.list
+TESTSUITE_AT = \
+	tests/testsuite.at \
+	tests/eipoib-macros.at \
+	tests/build.at \
+	tests/provider.at \
+	tests/unit.at
+TESTSUITE = $(srcdir)/tests/testsuite
+DISTCLEANFILES += tests/atconfig tests/atlocal
+
+# Our programs first, so that AT_TESTED and every test pick our
+# ovs-vswitchd; OVS's own vswitchd directory is deliberately absent.
+AUTOTEST_PATH = $(abs_top_builddir)/vswitchd:$(abs_top_builddir)/utilities:$(abs_top_builddir)/tests:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/tests
+
+AUTOTEST = $(AUTOM4TE) --language=autotest
+
+$(srcdir)/tests/package.m4: $(top_srcdir)/configure.ac
+	$(AM_V_GEN):;{ \
+	  echo '# Signature of the current package.' && \
+	  echo 'm4_define([AT_PACKAGE_NAME],      [$(PACKAGE_NAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_TARNAME],   [$(PACKAGE_TARNAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_VERSION],   [$(PACKAGE_VERSION)])' && \
+	  echo 'm4_define([AT_PACKAGE_STRING],    [$(PACKAGE_STRING)])' && \
+	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
+	} >'$@'
+EXTRA_DIST += tests/package.m4
+
+# tests/package.m4 must come from our -I directory, listed first: OVS's top
+# directory has a package.m4 of its own that autom4te would otherwise use.
+$(TESTSUITE): $(TESTSUITE_AT) $(srcdir)/tests/package.m4
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)/tests' -I '$(OVS_SRCDIR)' \
+	  -o $@.tmp $@.at && mv $@.tmp $@
+
+check-local: tests/atconfig tests/atlocal $(TESTSUITE) $(check_PROGRAMS)
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	  $(TESTSUITEFLAGS)
+	$(MAKE) check-ovs-subset
+
+clean-local:
+	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+	rm -rf tests/ovs-suite
+
+# Open vSwitch's own test suite, run against our ovs-vswitchd: proof that
+# linking the eipoib provider in breaks nothing.  OVS's prebuilt testsuite
+# runs in tests/ovs-suite with OVS's own atconfig/atlocal, and with our
+# vswitchd directory ahead of everything else on its AUTOTEST_PATH.  The
+# atlocal copy skips OVS's tc probe, which as root creates a veth pair on
+# the host (and whose "test $HAVE_TC=yes" is always true).
+OVS_SUITE_PATH = $(abs_top_builddir)/vswitchd:$(OVS_BUILDDIR)/utilities:$(OVS_BUILDDIR)/ovsdb:$(OVS_BUILDDIR)/vtep:$(OVS_BUILDDIR)/tests:$(OVS_BUILDDIR)/ipsec
+OVS_SUITE_RUN = \
+	rm -rf tests/ovs-suite && mkdir -p tests/ovs-suite && \
+	cp '$(OVS_BUILDDIR)/tests/atconfig' tests/ovs-suite/ && \
+	sed 's/^if test $$HAVE_TC="yes"; then/if false; then/' \
+	  '$(OVS_BUILDDIR)/tests/atlocal' > tests/ovs-suite/atlocal && \
+	$(SHELL) '$(OVS_BUILDDIR)/tests/testsuite' -C tests/ovs-suite \
+	  AUTOTEST_PATH='$(OVS_SUITE_PATH)'
+
+# A subset that runs in a few minutes: the tests listed, one autotest
+# keyword expression per line, in tests/ovs-subset.list.
+check-ovs-subset: vswitchd/ovs-vswitchd
+	@set -e; \
+	$(OVS_SUITE_RUN) $(OVS_SUBSET_FLAGS) \
+	  `sed -n 's/^\([0-9][0-9-]*\).*/\1/p' '$(srcdir)/tests/ovs-subset.list'` \
+	  $(TESTSUITEFLAGS)
+
+# OVS's whole suite against our binary.
+check-ovs: vswitchd/ovs-vswitchd
+	$(OVS_SUITE_RUN) $(TESTSUITEFLAGS)
+
+.PHONY: check-ovs check-ovs-subset
+
+# The C unit-test driver: one program, one registered test per name.
+check_PROGRAMS += tests/eipoib-test
+tests_eipoib_test_SOURCES = \
+	tests/eipoib-test.c \
+	tests/eipoib-test.h
+tests_eipoib_test_LDADD = $(OVS_LIBOPENVSWITCH)

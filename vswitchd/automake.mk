@@ -1,0 +1,14 @@
+# vswitchd/: our ovs-vswitchd.  It is OVS's own vswitchd objects and
+# libraries, unchanged, linked with the eipoib provider.  It must be named
+# ovs-vswitchd: the program name picks its pidfile, control socket and log
+# names, and OVS's test macros and ovs-appctl expect them.
+
+sbin_PROGRAMS += vswitchd/ovs-vswitchd
+vswitchd_ovs_vswitchd_SOURCES = lib/netdev-eipoib.c
+vswitchd_ovs_vswitchd_LDADD = \
+	$(OVS_BUILDDIR)/vswitchd/bridge.$(OBJEXT) \
+	$(OVS_BUILDDIR)/vswitchd/ovs-vswitchd.$(OBJEXT) \
+	$(OVS_BUILDDIR)/vswitchd/system-stats.$(OBJEXT) \
+	$(OVS_BUILDDIR)/ofproto/libofproto.la \
+	$(OVS_BUILDDIR)/lib/libsflow.la \
+	$(OVS_LIBOPENVSWITCH)
