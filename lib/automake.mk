@@ -6,3 +6,11 @@
 # linker would drop it.
 
 EXTRA_DIST += lib/netdev-eipoib.c
+
+# The translation core: wire formats (ipoib), Ethernet <-> IPoIB rewriting
+# (eipoib-xlate) and its tables.  Free of I/O; shared by ovs-vswitchd, the
+# unit tests, the fuzzers and the benchmarks.
+noinst_LTLIBRARIES += lib/libeipoib.la
+lib_libeipoib_la_SOURCES = \
+	lib/ipoib.c \
+	lib/ipoib.h

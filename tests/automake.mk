@@ -11,7 +11,8 @@ TESTSUITE_AT = \
 	tests/eipoib-macros.at \
 	tests/build.at \
 	tests/provider.at \
-	tests/unit.at
+	tests/unit.at \
+	tests/xlate.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
@@ -80,5 +81,6 @@ check-ovs: vswitchd/ovs-vswitchd
 check_PROGRAMS += tests/eipoib-test
 tests_eipoib_test_SOURCES = \
 	tests/eipoib-test.c \
-	tests/eipoib-test.h
-tests_eipoib_test_LDADD = $(OVS_LIBOPENVSWITCH)
+	tests/eipoib-test.h \
+	tests/test-ipoib.c
+tests_eipoib_test_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)

@@ -9,6 +9,7 @@ vswitchd_ovs_vswitchd_LDADD = \
 	$(OVS_BUILDDIR)/vswitchd/bridge.$(OBJEXT) \
 	$(OVS_BUILDDIR)/vswitchd/ovs-vswitchd.$(OBJEXT) \
 	$(OVS_BUILDDIR)/vswitchd/system-stats.$(OBJEXT) \
+	lib/libeipoib.la \
 	$(OVS_BUILDDIR)/ofproto/libofproto.la \
 	$(OVS_BUILDDIR)/lib/libsflow.la \
 	$(OVS_LIBOPENVSWITCH)
