@@ -14,3 +14,11 @@ noinst_LTLIBRARIES += lib/libeipoib.la
 lib_libeipoib_la_SOURCES = \
 	lib/ipoib.c \
 	lib/ipoib.h
+
+# A native IPoIB host's link layer (ARP, ND, neighbours; no I/O), used by
+# utilities/eipoib-host.
+lib_libeipoib_la_SOURCES += \
+	lib/ipoib-host.c \
+	lib/ipoib-host.h \
+	lib/ipoib-neigh.c \
+	lib/ipoib-neigh.h

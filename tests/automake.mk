@@ -12,7 +12,8 @@ TESTSUITE_AT = \
 	tests/build.at \
 	tests/provider.at \
 	tests/unit.at \
-	tests/xlate.at
+	tests/xlate.at \
+	tests/host.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
@@ -82,5 +83,6 @@ check_PROGRAMS += tests/eipoib-test
 tests_eipoib_test_SOURCES = \
 	tests/eipoib-test.c \
 	tests/eipoib-test.h \
-	tests/test-ipoib.c
+	tests/test-ipoib.c \
+	tests/test-ipoib-host.c
 tests_eipoib_test_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
