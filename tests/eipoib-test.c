@@ -138,7 +138,7 @@ test_driver_fails(void)
 {
     size_t a_len, b_len;
     unsigned char *a = eipoib_test_hex("00 20 08:00 14", &a_len);
-    unsigned char *b = eipoib_test_hex("0020080006", &b_len);
+    unsigned char *b = eipoib_test_hex("002008000600", &b_len);
 
     CHECK_BYTES(a, a_len, b, b_len);
     CHECK_INT(a_len, 4);
