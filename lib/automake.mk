@@ -22,3 +22,13 @@ lib_libeipoib_la_SOURCES += \
 	lib/ipoib-host.h \
 	lib/ipoib-neigh.c \
 	lib/ipoib-neigh.h
+
+# The soft fabric: whole IB UD packets (headers, ICRC, VCRC), ERF capture
+# files, and the port <-> daemon protocol (Documentation/fabric-protocol.md).
+lib_libeipoib_la_SOURCES += \
+	lib/ib-capture.c \
+	lib/ib-capture.h \
+	lib/ib-fabric-proto.c \
+	lib/ib-fabric-proto.h \
+	lib/ib-packet.c \
+	lib/ib-packet.h

@@ -94,3 +94,7 @@ tests_eipoib_test_SOURCES = \
 	tests/test-ipoib.c \
 	tests/test-ipoib-host.c
 tests_eipoib_test_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+
+# The soft fabric (utilities/eipoib-fabric) and its libraries.
+TESTSUITE_AT += tests/fabric.at
+tests_eipoib_test_SOURCES += tests/test-ib-packet.c
