@@ -12,6 +12,10 @@ EXTRA_DIST += lib/netdev-eipoib.c
 # unit tests, the fuzzers and the benchmarks.
 noinst_LTLIBRARIES += lib/libeipoib.la
 lib_libeipoib_la_SOURCES = \
+	lib/eipoib-tables.c \
+	lib/eipoib-tables.h \
+	lib/eipoib-xlate.c \
+	lib/eipoib-xlate.h \
 	lib/ipoib.c \
 	lib/ipoib.h
 
