@@ -70,7 +70,9 @@ ib_capture_open(const char *file_name, struct ib_capture **capp)
     put_le32(&h[12], 0);        /* sigfigs */
     put_le32(&h[16], 65535);    /* snaplen */
     put_le32(&h[20], IB_CAPTURE_LINKTYPE_ERF);
-    if (fwrite(h, sizeof h, 1, file) != 1) {
+    /* Flushed at once, so that a fork (daemonizing) cannot duplicate it
+     * from a stdio buffer. */
+    if (fwrite(h, sizeof h, 1, file) != 1 || fflush(file)) {
         int error = errno ? errno : EIO;
         fclose(file);
         return error;

@@ -98,3 +98,4 @@ tests_eipoib_test_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
 # The soft fabric (utilities/eipoib-fabric) and its libraries.
 TESTSUITE_AT += tests/fabric.at
 tests_eipoib_test_SOURCES += tests/test-ib-packet.c
+EXTRA_DIST += tests/fabric-port.py

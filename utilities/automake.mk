@@ -4,6 +4,10 @@ EXTRA_DIST += \
 	utilities/quickstart.sh \
 	utilities/demo.sh
 
-# The soft InfiniBand fabric daemon (subnet manager + switch) and its port
-# protocol's specification.
+# The soft InfiniBand fabric daemon (subnet manager + switch), its man page
+# and its port protocol's specification.
+bin_PROGRAMS += utilities/eipoib-fabric
+utilities_eipoib_fabric_SOURCES = utilities/eipoib-fabric.c
+utilities_eipoib_fabric_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+dist_man_MANS += utilities/eipoib-fabric.8
 EXTRA_DIST += Documentation/fabric-protocol.md

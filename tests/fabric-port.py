@@ -1,0 +1,537 @@
+#! /usr/bin/env python3
+# Copyright (c) 2026 The eIPoIB for Open vSwitch authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at:
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""An independent IPoIB port of the soft fabric, written from
+Documentation/fabric-protocol.md alone (no project code, standard library
+only).
+
+It attaches to eipoib-fabric, creates one UD QP, joins the partition's IPoIB
+broadcast group and behaves as a minimal IPoIB host with one IPv4 address:
+it answers IPoIB ARP requests for its address and ICMP echo requests to it,
+and can itself resolve a peer with ARP and ping it.
+
+  fabric-port.py -s SOCK -n NAME --ip 10.0.0.1 serve [--time S]
+  fabric-port.py -s SOCK -n NAME --ip 10.0.0.2 ping 10.0.0.1 [-c N]
+  fabric-port.py -s SOCK -n NAME info
+
+Exit status: 0 success, 1 the exchange failed (no ARP reply, no echo
+reply), 2 a protocol error or an ERROR from the daemon.
+"""
+
+import argparse
+import ipaddress
+import os
+import select
+import socket
+import struct
+import sys
+import time
+import zlib
+
+# ------------------------------------------------------------ protocol (§3)
+ATTACH, QP_CREATE, QP_MODIFY, QP_DESTROY = 0x01, 0x02, 0x03, 0x04
+MCAST_JOIN, MCAST_LEAVE, PATH_QUERY, ECHO = 0x05, 0x06, 0x07, 0x08
+DATA, PORT_EVENT, ERROR, REPLY = 0x10, 0x20, 0x7f, 0x80
+
+JOIN_FULL = 0x1
+PORT_ACTIVE = 4
+MCAST_QPN = 0xffffff
+
+
+class ProtocolError(Exception):
+    pass
+
+
+class DaemonError(Exception):
+    def __init__(self, request_type, code, reason):
+        Exception.__init__(self, 'request 0x%02x failed: code %d: %s'
+                           % (request_type, code, reason))
+        self.code = code
+
+
+def log(msg):
+    sys.stderr.write('fabric-port: %s\n' % msg)
+    sys.stderr.flush()
+
+
+# ------------------------------------------------------ IB packets (§5)
+def icrc(b):
+    """ICRC of LRH..pad (section 5.6), as the 4 wire bytes."""
+    b = bytearray(b)
+    if b[1] & 3 == 3:
+        b[0:8] = b'\xff' * 8
+        b[8] |= 0x0f
+        b[9:12] = b'\xff\xff\xff'
+        b[15] = 0xff
+        bth = 48
+    else:
+        b[0] |= 0xf0
+        bth = 8
+    b[bth + 4] = 0xff
+    return struct.pack('<I', zlib.crc32(bytes(b)) & 0xffffffff)
+
+
+def _crc16_table():
+    t = []
+    for n in range(256):
+        c = n
+        for _ in range(8):
+            c = (c >> 1) ^ 0xd008 if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+_T16 = _crc16_table()
+
+
+def vcrc(b):
+    """VCRC of LRH..ICRC (section 5.7), as the 2 wire bytes."""
+    c = 0xffff
+    for x in b:
+        c = _T16[(c ^ x) & 0xff] ^ (c >> 8)
+    return struct.pack('<H', c ^ 0xffff)
+
+
+def build_packet(dlid, slid, pkey, dqpn, qkey, sqpn, psn, payload,
+                 sgid=None, dgid=None, sl=0):
+    """UD SEND Only packet (sections 5.1-5.7); GRH if dgid is given."""
+    pad = (-len(payload)) % 4
+    body = payload + b'\x00' * pad
+    bth = struct.pack('!BBHBBHBBH', 0x64, pad << 4, pkey, 0,
+                      dqpn >> 16, dqpn & 0xffff, 0, psn >> 16, psn & 0xffff)
+    deth = struct.pack('!IBBH', qkey, 0, sqpn >> 16, sqpn & 0xffff)
+    transport = bth + deth + body
+    if dgid is None:
+        lnh, grh = 2, b''
+    else:
+        lnh = 3
+        grh = struct.pack('!IHBB', 6 << 28, len(transport) + 4, 0x1b, 1) \
+            + sgid + dgid
+    pktlen = (8 + len(grh) + len(transport) + 4) // 4
+    lrh = struct.pack('!BBHHH', 0, (sl << 4) | lnh, dlid, pktlen, slid)
+    pkt = lrh + grh + transport
+    pkt += icrc(pkt)
+    return pkt + vcrc(pkt)
+
+
+def parse_packet(pkt):
+    """Returns a dict of the fields and the payload, or raises ValueError."""
+    if len(pkt) < 8 + 12 + 8 + 6 or len(pkt) % 4 != 2:
+        raise ValueError('bad length')
+    if vcrc(pkt[:-2]) != pkt[-2:] or icrc(pkt[:-6]) != pkt[-6:-2]:
+        raise ValueError('bad CRC')
+    vl_lver, sl_lnh, dlid, pktlen, slid = struct.unpack('!BBHHH', pkt[:8])
+    lnh = sl_lnh & 3
+    if (pktlen & 0x7ff) * 4 != len(pkt) - 2 or lnh not in (2, 3):
+        raise ValueError('bad LRH')
+    f = {'dlid': dlid, 'slid': slid, 'sgid': None, 'dgid': None}
+    off = 8
+    if lnh == 3:
+        if len(pkt) < 48 + 20 + 6:
+            raise ValueError('bad length')
+        f['sgid'], f['dgid'] = pkt[16:32], pkt[32:48]
+        off = 48
+    opcode, b1, pkey, _, dqpn_hi, dqpn_lo = struct.unpack(
+        '!BBHBBH', pkt[off:off + 8])
+    if opcode != 0x64:
+        raise ValueError('not UD SEND Only')
+    qkey, = struct.unpack('!I', pkt[off + 12:off + 16])
+    sqpn = int.from_bytes(pkt[off + 17:off + 20], 'big')
+    pad = (b1 >> 4) & 3
+    payload = pkt[off + 20:len(pkt) - 6]
+    if pad > len(payload):
+        raise ValueError('bad pad')
+    f.update(pkey=pkey, dqpn=(dqpn_hi << 16) | dqpn_lo, qkey=qkey,
+             sqpn=sqpn, payload=payload[:len(payload) - pad])
+    return f
+
+
+# ------------------------------------------------------------ IPv4 helpers
+def inet_csum(b):
+    if len(b) % 2:
+        b += b'\x00'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ipv4_packet(src, dst, proto, payload, ident=0):
+    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident, 0,
+                    64, proto, 0, src, dst)
+    h = h[:10] + struct.pack('!H', inet_csum(h)) + h[12:]
+    return h + payload
+
+
+def icmp_echo(typ, ident, seq, data):
+    m = struct.pack('!BBHHH', typ, 0, 0, ident, seq) + data
+    return m[:2] + struct.pack('!H', inet_csum(m)) + m[4:]
+
+
+def arp_body(op, sha, spa, tha, tpa):
+    """IPoIB ARP (hardware type 32, 20-byte addresses): 56 bytes."""
+    return struct.pack('!HHBBH', 32, 0x0800, 20, 4, op) + sha + spa + tha + tpa
+
+
+def fmt_addr(a):
+    return ':'.join('%02x' % x for x in a)
+
+
+# ------------------------------------------------------------ the port
+class Port:
+    def __init__(self, path, name, pkey, guid=0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.rxbuf = b''
+        self.xid = 0
+        self.pending = []           # frames read while waiting for a reply
+        self.pkey_wanted = pkey
+        self.psn = 0
+        self.up = True
+        self.counters = {'rx': 0, 'rx-bad': 0, 'rx-own-echo': 0}
+
+        body = struct.pack('!HHIQ', 1, 0, 0, guid) + \
+            name.encode().ljust(64, b'\x00')
+        r = self.request(ATTACH, body)
+        (_, self.lid, self.mtu, state, n_pkeys) = struct.unpack(
+            '!HHHBxH', r[:10])
+        self.gid = r[12:28]
+        self.pkeys = list(struct.unpack('!%dH' % n_pkeys,
+                                        r[28:28 + 2 * n_pkeys]))
+        self.up = state == PORT_ACTIVE
+        match = [p for p in self.pkeys if p & 0x7fff == pkey & 0x7fff]
+        if not match:
+            raise ProtocolError('P_Key 0x%04x not in the table %s' % (
+                pkey, ','.join('0x%04x' % p for p in self.pkeys)))
+        self.pkey = match[0]
+
+        # Section 7: QP with the usual Q_Key, then the broadcast group.
+        r = self.request(QP_CREATE, struct.pack('!IIHH', 0, 0x0b1b,
+                                                self.pkey, 0))
+        self.qpn, self.qp_qkey = struct.unpack('!II', r[:8])
+        bpkey = self.pkey | 0x8000
+        self.bcast_mgid = bytes([0xff, 0x12, 0x40, 0x1b]) + \
+            struct.pack('!H', bpkey) + b'\x00' * 6 + b'\xff' * 4
+        r = self.request(MCAST_JOIN, self.bcast_mgid + struct.pack(
+            '!IIHBx', self.qpn, 0, self.pkey, JOIN_FULL))
+        (self.qkey, self.mlid, _, self.group_mtu, _, _,
+         self.sl) = struct.unpack('!IHHHBBB', r[20:33])
+        if self.qkey != self.qp_qkey:
+            self.request(QP_MODIFY, struct.pack('!IIHH', self.qpn, self.qkey,
+                                                self.pkey, 0))
+        self.addr = b'\x00' + self.qpn.to_bytes(3, 'big') + self.gid
+        self.paths = {}             # GID -> LID
+
+    # -- framing (§1)
+    def _send(self, ftype, body, xid=0):
+        self.sock.sendall(struct.pack('!IHH', 8 + len(body), ftype, xid)
+                          + body)
+
+    def _read_frame(self, timeout):
+        while True:
+            if len(self.rxbuf) >= 8:
+                length, ftype, xid = struct.unpack('!IHH', self.rxbuf[:8])
+                if length < 8 or length > 65536:
+                    raise ProtocolError('bad frame length %d' % length)
+                if len(self.rxbuf) >= length:
+                    body = self.rxbuf[8:length]
+                    self.rxbuf = self.rxbuf[length:]
+                    return ftype, xid, body
+            r, _, _ = select.select([self.sock], [], [], timeout)
+            if not r:
+                return None
+            data = self.sock.recv(262144)
+            if not data:
+                raise ProtocolError('daemon closed the connection')
+            self.rxbuf += data
+
+    def request(self, rtype, body):
+        self.xid = (self.xid + 1) & 0xffff
+        self._send(rtype, body, self.xid)
+        deadline = time.time() + 10
+        while True:
+            fr = self._read_frame(max(0, deadline - time.time()))
+            if fr is None:
+                raise ProtocolError('no reply to request 0x%02x' % rtype)
+            ftype, xid, body = fr
+            if ftype == ERROR and xid == self.xid:
+                req, code = struct.unpack('!HH', body[:4])
+                raise DaemonError(req, code, body[4:].decode(errors='replace'))
+            if ftype == rtype | REPLY and xid == self.xid:
+                return body
+            self.pending.append(fr)
+
+    def next_event(self, timeout):
+        """Next DATA or PORT_EVENT frame, or None after 'timeout'."""
+        if self.pending:
+            return self.pending.pop(0)
+        return self._read_frame(timeout)
+
+    # -- sending (§5, §7)
+    def path_lid(self, gid):
+        if gid not in self.paths:
+            r = self.request(PATH_QUERY, gid + struct.pack('!HH', self.pkey, 0))
+            self.paths[gid] = struct.unpack('!H', r[32:34])[0]
+        return self.paths[gid]
+
+    def send(self, payload, dqpn=None, dlid=None, dgid=None, qkey=None,
+             corrupt=False):
+        """Unicast to (dlid, dqpn), or to the broadcast group if dqpn is
+        None."""
+        self.psn = (self.psn + 1) & 0xffffff
+        qkey = self.qkey if qkey is None else qkey
+        if dqpn is None:
+            pkt = build_packet(self.mlid, self.lid, self.pkey, MCAST_QPN,
+                               qkey, self.qpn, self.psn, payload,
+                               sgid=self.gid, dgid=self.bcast_mgid,
+                               sl=self.sl)
+        else:
+            pkt = build_packet(dlid, self.lid, self.pkey, dqpn, qkey,
+                               self.qpn, self.psn, payload)
+        if corrupt:
+            pkt = pkt[:-6] + bytes(6)
+        self._send(DATA, struct.pack('!I', self.qpn) + pkt)
+
+    def recv(self, timeout):
+        """Returns a received packet's fields (dict), 'down'/'up' for port
+        events, or None after 'timeout'."""
+        deadline = time.time() + timeout
+        while True:
+            fr = self.next_event(max(0, deadline - time.time()))
+            if fr is None:
+                return None
+            ftype, _, body = fr
+            if ftype == PORT_EVENT:
+                self.up = body[0] == PORT_ACTIVE
+                return 'up' if self.up else 'down'
+            if ftype != DATA:
+                continue
+            try:
+                f = parse_packet(body[4:])
+            except ValueError as e:
+                self.counters['rx-bad'] += 1
+                log('dropping received packet: %s' % e)
+                continue
+            if f['slid'] == self.lid and f['sqpn'] == self.qpn:
+                self.counters['rx-own-echo'] += 1
+                continue
+            self.counters['rx'] += 1
+            return f
+
+
+class Host:
+    """A minimal IPv4 host on top of a Port: ARP and ICMP echo."""
+
+    def __init__(self, port, ip, verbose):
+        self.port = port
+        self.ip = ipaddress.IPv4Address(ip).packed if ip else None
+        self.arp = {}               # IPv4 bytes -> (qpn, gid)
+        self.verbose = verbose
+        self.echo_replies = {}      # seq -> (src ip, time)
+        self.answered = 0
+
+    def info(self, msg):
+        if self.verbose:
+            print(msg, flush=True)
+
+    def unicast(self, payload, qpn, gid, lid=None):
+        if lid is None:
+            lid = self.port.path_lid(gid)
+        self.port.send(payload, dqpn=qpn, dlid=lid)
+
+    def handle(self, f):
+        p = f['payload']
+        if len(p) < 4:
+            return
+        etype, = struct.unpack('!H', p[:2])
+        if etype == 0x0806:
+            self.handle_arp(p[4:])
+        elif etype == 0x0800:
+            self.handle_ipv4(p[4:], f)
+
+    def handle_arp(self, a):
+        if len(a) < 56:
+            return
+        htype, ptype, hlen, plen, op = struct.unpack('!HHBBH', a[:8])
+        if htype != 32 or ptype != 0x0800 or hlen != 20 or plen != 4:
+            return
+        sha, spa, tha, tpa = a[8:28], a[28:32], a[32:52], a[52:56]
+        sqpn = int.from_bytes(sha[1:4], 'big')
+        self.arp[spa] = (sqpn, sha[4:20])
+        if op == 1 and self.ip and tpa == self.ip:
+            self.info('arp: who-has %s tell %s (%s): answering' % (
+                ipaddress.IPv4Address(tpa), ipaddress.IPv4Address(spa),
+                fmt_addr(sha)))
+            reply = arp_body(2, self.port.addr, self.ip, sha, spa)
+            self.unicast(b'\x08\x06\x00\x00' + reply, sqpn, sha[4:20])
+        elif op == 2:
+            self.info('arp: %s is at %s' % (ipaddress.IPv4Address(spa),
+                                            fmt_addr(sha)))
+
+    def handle_ipv4(self, ip, f):
+        if len(ip) < 20 or ip[0] >> 4 != 4:
+            return
+        ihl = (ip[0] & 0xf) * 4
+        total, = struct.unpack('!H', ip[2:4])
+        proto, src, dst = ip[9], ip[12:16], ip[16:20]
+        if proto != 1 or dst != self.ip or len(ip) < total:
+            return
+        icmp = ip[ihl:total]
+        if len(icmp) < 8 or inet_csum(icmp) != 0:
+            return
+        typ, _, _, ident, seq = struct.unpack('!BBHHH', icmp[:8])
+        if typ == 8:
+            self.info('icmp: echo request from %s seq %d: answering' % (
+                ipaddress.IPv4Address(src), seq))
+            reply = ipv4_packet(self.ip, src, 1,
+                                icmp_echo(0, ident, seq, icmp[8:]))
+            if src in self.arp:
+                qpn, gid = self.arp[src]
+                self.unicast(b'\x08\x00\x00\x00' + reply, qpn, gid)
+            else:
+                # No ARP entry: answer the sender's QP and LID directly.
+                self.port.send(b'\x08\x00\x00\x00' + reply, dqpn=f['sqpn'],
+                               dlid=f['slid'])
+            self.answered += 1
+        elif typ == 0:
+            self.echo_replies[seq] = (src, time.time())
+
+    def poll(self, timeout):
+        f = self.port.recv(timeout)
+        if isinstance(f, dict):
+            self.handle(f)
+        elif f is not None:
+            self.info('port event: %s' % f)
+        return f
+
+    def resolve(self, target, timeout):
+        """ARP for 'target' (bytes); returns (qpn, gid) or None."""
+        deadline = time.time() + timeout
+        next_request = 0
+        while target not in self.arp and time.time() < deadline:
+            if time.time() >= next_request:
+                req = arp_body(1, self.port.addr, self.ip, bytes(20), target)
+                self.port.send(b'\x08\x06\x00\x00' + req)
+                next_request = time.time() + 1
+            self.poll(min(0.1, max(0, deadline - time.time())))
+        return self.arp.get(target)
+
+
+def cmd_info(port, host, args):
+    print('name %s lid %d gid %s qpn 0x%06x qkey 0x%08x mlid 0x%04x '
+          'mtu %d pkeys %s' % (
+              args.name, port.lid, ipaddress.IPv6Address(port.gid),
+              port.qpn, port.qkey, port.mlid, port.group_mtu,
+              ','.join('0x%04x' % p for p in port.pkeys)))
+    print('address %s' % fmt_addr(port.addr))
+    return 0
+
+
+def cmd_serve(port, host, args):
+    deadline = time.time() + args.time if args.time else None
+    while deadline is None or time.time() < deadline:
+        host.poll(0.2 if deadline is None
+                  else min(0.2, max(0, deadline - time.time())))
+        if args.count and host.answered >= args.count:
+            break
+    print('answered %d echo requests' % host.answered)
+    return 0
+
+
+def cmd_ping(port, host, args):
+    target = ipaddress.IPv4Address(args.target).packed
+    ident = os.getpid() & 0xffff
+    if args.lid is not None and args.qpn is not None:
+        dest = (args.qpn, None)
+    else:
+        dest = host.resolve(target, args.timeout)
+        if dest is None:
+            print('arp: no reply from %s' % args.target)
+            return 1
+        print('arp: %s is at qpn 0x%06x gid %s' % (
+            args.target, dest[0], ipaddress.IPv6Address(dest[1])))
+    data = (b'fabric-port.py ' * 200)[:max(0, args.size)]
+    received = 0
+    for seq in range(1, args.count + 1):
+        echo = ipv4_packet(host.ip, target, 1, icmp_echo(8, ident, seq, data),
+                           ident=seq)
+        lid = args.lid if args.lid is not None else port.path_lid(dest[1])
+        port.send(b'\x08\x00\x00\x00' + echo, dqpn=dest[0], dlid=lid,
+                  qkey=args.qkey, corrupt=args.bad_crc)
+        sent = time.time()
+        deadline = sent + args.timeout
+        while seq not in host.echo_replies and time.time() < deadline:
+            host.poll(min(0.1, max(0, deadline - time.time())))
+        if seq in host.echo_replies:
+            src, t = host.echo_replies[seq]
+            received += 1
+            print('echo reply from %s: seq=%d time=%.3f ms' % (
+                ipaddress.IPv4Address(src), seq, (t - sent) * 1000))
+        else:
+            print('no echo reply for seq=%d' % seq)
+    print('%d packets transmitted, %d received' % (args.count, received))
+    return 0 if received == args.count else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('-s', '--socket', required=True,
+                    help="the fabric daemon's socket (its punix: path)")
+    ap.add_argument('-n', '--name', required=True, help='port name')
+    ap.add_argument('--guid', type=lambda s: int(s, 0), default=0)
+    ap.add_argument('--pkey', type=lambda s: int(s, 0), default=0xffff,
+                    help='partition (default 0xffff)')
+    ap.add_argument('--ip', help='IPv4 address of this host')
+    ap.add_argument('--ready-file',
+                    help='create this file once attached and joined')
+    ap.add_argument('-q', '--quiet', action='store_true')
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('info', help='attach, print the port and exit')
+    s = sub.add_parser('serve', help='answer ARP and ICMP echo')
+    s.add_argument('--time', type=float, default=0,
+                   help='seconds to run (default: until killed)')
+    s.add_argument('--count', type=int, default=0,
+                   help='exit after answering this many echo requests')
+    p = sub.add_parser('ping', help='ARP for TARGET, then ICMP echo it')
+    p.add_argument('target')
+    p.add_argument('-c', '--count', type=int, default=1)
+    p.add_argument('--timeout', type=float, default=3)
+    p.add_argument('--size', type=int, default=56,
+                   help='ICMP data bytes (default 56)')
+    p.add_argument('--qkey', type=lambda s: int(s, 0), default=None,
+                   help='send echo requests with this Q_Key (default the '
+                   "group's)")
+    p.add_argument('--bad-crc', action='store_true',
+                   help='send echo requests with zeroed ICRC and VCRC')
+    p.add_argument('--lid', type=lambda s: int(s, 0), default=None,
+                   help='with --qpn: skip ARP, send to this LID')
+    p.add_argument('--qpn', type=lambda s: int(s, 0), default=None)
+    args = ap.parse_args()
+
+    try:
+        port = Port(args.socket, args.name, args.pkey, args.guid)
+        host = Host(port, args.ip, not args.quiet)
+        if args.ready_file:
+            with open(args.ready_file, 'w') as f:
+                f.write('%d\n' % os.getpid())
+        return {'info': cmd_info, 'serve': cmd_serve,
+                'ping': cmd_ping}[args.cmd](port, host, args)
+    except (ProtocolError, DaemonError, OSError) as e:
+        log(str(e))
+        return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())
