@@ -365,16 +365,25 @@ void
 ipoib_remac_from_gid(const struct ipoib_gid *gid, uint32_t qpn,
                      uint8_t attempt, uint8_t mac[6])
 {
-    uint8_t input[IPOIB_GID_LEN + 4];
+    uint8_t input[1 + IPOIB_GID_LEN + 3];
     uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a 64 offset basis. */
 
-    memcpy(input, gid->b, IPOIB_GID_LEN);
-    ipoib_put_be24(&input[IPOIB_GID_LEN], qpn & IPOIB_QPN_MASK);
-    input[IPOIB_GID_LEN + 3] = attempt;
+    input[0] = attempt;
+    memcpy(&input[1], gid->b, IPOIB_GID_LEN);
+    ipoib_put_be24(&input[1 + IPOIB_GID_LEN], qpn & IPOIB_QPN_MASK);
     for (size_t i = 0; i < sizeof input; i++) {
         h ^= input[i];
         h *= 0x100000001b3ULL;              /* FNV-1a 64 prime. */
     }
+
+    /* FNV alone barely mixes its last bytes into the top bits, so two
+     * inputs whose top bits collide would collide again on every retry.
+     * The splitmix64 finalizer spreads every bit over the whole word. */
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
 
     mac[0] = IPOIB_REMAC_HASH_PREFIX;
     for (int i = 1; i < 6; i++) {

@@ -373,9 +373,9 @@ void ipoib_nd_lla_put(uint8_t *p, uint8_t type, const struct ipoib_addr *);
  *
  * Without a LID (e.g. RoCE, or a peer learned only from its 20-byte
  * address): 06:HH:HH:HH:HH:HH, where H is the top 40 bits of the 64-bit
- * FNV-1a hash of GID (16 bytes), QPN (3 bytes, network order) and 'attempt'
- * (1 byte).  First byte 0x06 (locally administered, unicast) keeps the two
- * forms apart.  The caller checks the result against the MACs already in
+ * FNV-1a hash of 'attempt' (1 byte), GID (16 bytes) and QPN (3 bytes,
+ * network order), passed through the splitmix64 finalizer.  First byte
+ * 0x06 (locally administered, unicast) keeps the two forms apart.  The caller checks the result against the MACs already in
  * use and, on a collision with a different peer, retries with attempt + 1,
  * so the fallback is deterministic for a given set of peers and never
  * aliases two peers. */

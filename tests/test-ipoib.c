@@ -333,23 +333,37 @@ test_ipoib_remac(void)
     CHECK(!ipoib_lid_is_unicast(0));
     CHECK(!ipoib_lid_is_unicast(0xc000));
 
-    /* Fallback: FNV-1a 64 over GID | QPN | attempt, top 40 bits.  The
-     * expected value was computed independently (Python):
+    /* Fallback: FNV-1a 64 over attempt | GID | QPN, splitmix64 finalizer,
+     * top 40 bits.  The expected values were computed independently
+     * (Python):
      *   h = 0xcbf29ce484222325
-     *   for b in gid + qpn.to_bytes(3, 'big') + bytes([attempt]):
+     *   for b in bytes([attempt]) + gid + qpn.to_bytes(3, 'big'):
      *       h = ((h ^ b) * 0x100000001b3) % 2**64
+     *   h ^= h >> 30; h = h * 0xbf58476d1ce4e5b9 % 2**64
+     *   h ^= h >> 27; h = h * 0x94d049bb133111eb % 2**64; h ^= h >> 31
      *   mac = bytes([6]) + (h >> 24).to_bytes(5, 'big') */
     CHECK(ipoib_gid_parse("fe80::2:c903:1:2345", &gid));
     ipoib_remac_from_gid(&gid, 0x48, 0, mac);
-    CHECK_HEX(mac, 6, "06 05 a0 04 86 a3");
+    CHECK_HEX(mac, 6, "06 b1 8a d1 17 9f");
     CHECK(!ipoib_remac_parse_lid(mac, &qpn, &lid));
     ipoib_remac_from_gid(&gid, 0x48, 0, mac2);
     CHECK_BYTES(mac, 6, mac2, 6);           /* Deterministic. */
     ipoib_remac_from_gid(&gid, 0x48, 1, mac2);
-    CHECK(memcmp(mac, mac2, 6));            /* Retry gives another MAC. */
-    CHECK_INT(mac2[0], IPOIB_REMAC_HASH_PREFIX);
+    CHECK_HEX(mac2, 6, "06 7a ca 9a 27 85");  /* Retry gives another MAC. */
     ipoib_remac_from_gid(&gid, 0x49, 0, mac2);
-    CHECK(memcmp(mac, mac2, 6));
+    CHECK_HEX(mac2, 6, "06 14 5c a1 aa b8");
+
+    /* Two peers whose first attempts collide (found by search) get
+     * different MACs on the second attempt. */
+    CHECK(ipoib_gid_parse("fe80::2:c903:1:9999", &gid));
+    ipoib_remac_from_gid(&gid, 0x22fb04, 0, mac);
+    ipoib_remac_from_gid(&gid, 0x409781, 0, mac2);
+    CHECK_HEX(mac, 6, "06 02 d8 26 da 00");
+    CHECK_BYTES(mac, 6, mac2, 6);
+    ipoib_remac_from_gid(&gid, 0x22fb04, 1, mac);
+    ipoib_remac_from_gid(&gid, 0x409781, 1, mac2);
+    CHECK_HEX(mac, 6, "06 4c 15 31 4d 3a");
+    CHECK_HEX(mac2, 6, "06 43 f8 b8 a3 11");
 }
 EIPOIB_TEST_REGISTER("ipoib-remac", test_ipoib_remac);
 
