@@ -36,3 +36,10 @@ lib_libeipoib_la_SOURCES += \
 	lib/ib-fabric-proto.h \
 	lib/ib-packet.c \
 	lib/ib-packet.h
+
+# The IB transport interface and its backends (these do I/O: the soft
+# backend talks to the fabric daemon over a stream).
+lib_libeipoib_la_SOURCES += \
+	lib/ib-transport.c \
+	lib/ib-transport.h \
+	lib/ib-transport-soft.c

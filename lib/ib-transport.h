@@ -82,6 +82,11 @@ struct ib_port_options {
                                  * SM.  0 means the default, 0xffff. */
     size_t rx_headroom;         /* Bytes to reserve in front of each received
                                  * datagram (e.g. for an Ethernet header). */
+    const char *node_name;      /* How the fabric knows this port (the soft
+                                 * fabric derives the GUID from it, so keep
+                                 * it stable); NULL for a default. */
+    uint64_t guid;              /* Requested port GUID, 0 for the fabric's
+                                 * choice (soft fabric only). */
 };
 
 struct ib_port_attr {
