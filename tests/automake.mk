@@ -99,3 +99,8 @@ tests_eipoib_test_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
 TESTSUITE_AT += tests/fabric.at
 tests_eipoib_test_SOURCES += tests/test-ib-packet.c
 EXTRA_DIST += tests/fabric-port.py
+
+# The translation core (lib/eipoib-xlate, lib/eipoib-tables).  The vectors
+# header is made by tests/xlate-vectors.py (python3-scapy), by hand.
+tests_eipoib_test_SOURCES += tests/test-xlate.c tests/xlate-vectors.h
+EXTRA_DIST += tests/xlate-vectors.py
