@@ -709,9 +709,17 @@ handle_error(struct soft_port *sp, struct soft_request *r,
     const char *name = ibfp_type_name(r->type);
 
     sp->counters[SOFT_REQUEST_ERRORS]++;
-    VLOG_WARN_RL(&rl, "%s: %s failed: %s (%.*s)", sp->up.name,
-                 name ? name : "request", ibfp_error_name(e->code),
-                 (int) MIN(e->reason_len, 200), e->reason);
+    if (r->type == IBFP_PATH_QUERY) {
+        /* No path (e.g. a partition not shared): the network's answer,
+         * not a fault of ours. */
+        VLOG_INFO_RL(&rl, "%s: %s failed: %s (%.*s)", sp->up.name,
+                     name ? name : "request", ibfp_error_name(e->code),
+                     (int) MIN(e->reason_len, 200), e->reason);
+    } else {
+        VLOG_WARN_RL(&rl, "%s: %s failed: %s (%.*s)", sp->up.name,
+                     name ? name : "request", ibfp_error_name(e->code),
+                     (int) MIN(e->reason_len, 200), e->reason);
+    }
 
     switch (r->type) {
     case IBFP_ATTACH:
