@@ -97,7 +97,7 @@ tests_eipoib_test_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
 
 # The soft fabric (utilities/eipoib-fabric) and its libraries.
 TESTSUITE_AT += tests/fabric.at
-tests_eipoib_test_SOURCES += tests/test-ib-packet.c
+tests_eipoib_test_SOURCES += tests/test-ib-packet.c tests/test-ib-fabric-proto.c
 EXTRA_DIST += tests/fabric-port.py
 
 # The translation core (lib/eipoib-xlate, lib/eipoib-tables).  The vectors

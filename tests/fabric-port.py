@@ -224,15 +224,25 @@ class Port:
         bpkey = self.pkey | 0x8000
         self.bcast_mgid = bytes([0xff, 0x12, 0x40, 0x1b]) + \
             struct.pack('!H', bpkey) + b'\x00' * 6 + b'\xff' * 4
-        r = self.request(MCAST_JOIN, self.bcast_mgid + struct.pack(
-            '!IIHBx', self.qpn, 0, self.pkey, JOIN_FULL))
-        (self.qkey, self.mlid, _, self.group_mtu, _, _,
-         self.sl) = struct.unpack('!IHHHBBB', r[20:33])
+        (self.qkey, self.mlid, self.group_mtu,
+         self.sl) = self.join(self.bcast_mgid, JOIN_FULL, self.qpn)
         if self.qkey != self.qp_qkey:
             self.request(QP_MODIFY, struct.pack('!IIHH', self.qpn, self.qkey,
                                                 self.pkey, 0))
         self.addr = b'\x00' + self.qpn.to_bytes(3, 'big') + self.gid
         self.paths = {}             # GID -> LID
+
+    def join(self, mgid, join_state, qpn=0):
+        """Joins group 'mgid'; returns (qkey, mlid, mtu, sl)."""
+        r = self.request(MCAST_JOIN, mgid + struct.pack(
+            '!IIHBx', qpn, 0, self.pkey, join_state))
+        qkey, mlid, _, mtu, _, _, sl = struct.unpack('!IHHHBBB', r[20:33])
+        return qkey, mlid, mtu, sl
+
+    def rejoin(self):
+        """After the port comes back up (section 4.11)."""
+        self.join(self.bcast_mgid, JOIN_FULL, self.qpn)
+        self.paths = {}
 
     # -- framing (§1)
     def _send(self, ftype, body, xid=0):
@@ -286,16 +296,16 @@ class Port:
             self.paths[gid] = struct.unpack('!H', r[32:34])[0]
         return self.paths[gid]
 
-    def send(self, payload, dqpn=None, dlid=None, dgid=None, qkey=None,
-             corrupt=False):
-        """Unicast to (dlid, dqpn), or to the broadcast group if dqpn is
-        None."""
+    def send(self, payload, dqpn=None, dlid=None, qkey=None, corrupt=False,
+             mgid=None, mlid=None):
+        """Unicast to (dlid, dqpn), or multicast to (mgid, mlid), by
+        default the broadcast group, if dqpn is None."""
         self.psn = (self.psn + 1) & 0xffffff
         qkey = self.qkey if qkey is None else qkey
         if dqpn is None:
-            pkt = build_packet(self.mlid, self.lid, self.pkey, MCAST_QPN,
-                               qkey, self.qpn, self.psn, payload,
-                               sgid=self.gid, dgid=self.bcast_mgid,
+            pkt = build_packet(mlid or self.mlid, self.lid, self.pkey,
+                               MCAST_QPN, qkey, self.qpn, self.psn, payload,
+                               sgid=self.gid, dgid=mgid or self.bcast_mgid,
                                sl=self.sl)
         else:
             pkt = build_packet(dlid, self.lid, self.pkey, dqpn, qkey,
@@ -347,9 +357,12 @@ class Host:
             print(msg, flush=True)
 
     def unicast(self, payload, qpn, gid, lid=None):
-        if lid is None:
-            lid = self.port.path_lid(gid)
-        self.port.send(payload, dqpn=qpn, dlid=lid)
+        try:
+            if lid is None:
+                lid = self.port.path_lid(gid)
+            self.port.send(payload, dqpn=qpn, dlid=lid)
+        except DaemonError as e:
+            log('cannot send: %s' % e)
 
     def handle(self, f):
         p = f['payload']
@@ -414,6 +427,8 @@ class Host:
             self.handle(f)
         elif f is not None:
             self.info('port event: %s' % f)
+            if f == 'up':
+                self.port.rejoin()
         return f
 
     def resolve(self, target, timeout):
@@ -485,11 +500,86 @@ def cmd_ping(port, host, args):
     return 0 if received == args.count else 1
 
 
+def cmd_dhcp_discover(port, host, args):
+    """A DHCPDISCOVER as RFC 4390 wants it over IPoIB (htype 32, hlen 0,
+    broadcast flag, client identifier), to the broadcast group."""
+    guid = port.gid[8:]
+    client_id = b'\xff' + bytes(4) + b'\x00\x02' + b'\x00\x00\x02\xc9' + \
+        b'\x00' + guid
+    bootp = struct.pack('!BBBBIHH4s4s4s4s16s64s128s', 1, 32, 0, 0,
+                        0x1a2b3c4d, 0, 0x8000, bytes(4), bytes(4), bytes(4),
+                        bytes(4), bytes(16), bytes(64), bytes(128))
+    options = b'\x63\x82\x53\x63' + b'\x35\x01\x01' + \
+        bytes([61, len(client_id)]) + client_id + b'\x37\x03\x01\x03\x06' + \
+        b'\xff'
+    udp_payload = bootp + options
+    udp = struct.pack('!HHHH', 68, 67, 8 + len(udp_payload), 0) + udp_payload
+    ip = ipv4_packet(bytes(4), b'\xff' * 4, 17, udp)
+    port.send(b'\x08\x00\x00\x00' + ip)
+    print('sent DHCPDISCOVER xid 0x1a2b3c4d')
+    return 0
+
+
+def cmd_ns(port, host, args):
+    """An IPv6 Neighbor Solicitation for TARGET with a 24-byte IPoIB source
+    link-layer address option, to the solicited-node group (joined as a
+    send-only full member, which creates it)."""
+    src = ipaddress.IPv6Address(port.gid).packed    # fe80:: + GUID
+    tgt = ipaddress.IPv6Address(args.target).packed
+    sn = ipaddress.IPv6Address('ff02::1:ff00:0').packed[:13] + tgt[13:]
+    mgid = bytes([0xff, 0x12, 0x60, 0x1b]) + \
+        struct.pack('!H', port.pkey | 0x8000) + sn[6:]
+    _, mlid, _, _ = port.join(mgid, 0x8)
+    opt = bytes([1, 3, 0, 0]) + port.addr
+    icmp = struct.pack('!BBHI', 135, 0, 0, 0) + tgt + opt
+    pseudo = src + sn + struct.pack('!I3xB', len(icmp), 58)
+    icmp = icmp[:2] + struct.pack('!H', inet_csum(pseudo + icmp)) + icmp[4:]
+    ip6 = struct.pack('!IHBB', 6 << 28, len(icmp), 58, 255) + src + sn + icmp
+    port.send(b'\x86\xdd\x00\x00' + ip6, mgid=mgid, mlid=mlid)
+    print('sent NS for %s to %s (MLID 0x%04x)' % (
+        args.target, ipaddress.IPv6Address(sn), mlid))
+    return 0
+
+
+def cmd_raw(args):
+    """Sends raw bytes (frames of one's own making, e.g. malformed) without
+    attaching, then prints every frame received for 'wait' seconds."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(args.socket)
+    for h in args.hex:
+        sock.sendall(bytes.fromhex(h))
+    buf = b''
+    deadline = time.time() + args.wait
+    while True:
+        while len(buf) >= 8:
+            length, ftype, xid = struct.unpack('!IHH', buf[:8])
+            if len(buf) < length:
+                break
+            body, buf = buf[8:length], buf[length:]
+            if ftype == ERROR:
+                req, code = struct.unpack('!HH', body[:4])
+                print('ERROR xid=%d request=0x%02x code=%d reason=%s' % (
+                    xid, req, code, body[4:].decode(errors='replace')))
+            else:
+                print('frame type=0x%02x xid=%d body=%s' % (ftype, xid,
+                                                             body.hex()))
+        r, _, _ = select.select([sock], [], [],
+                                max(0, deadline - time.time()))
+        if not r:
+            return 0
+        data = sock.recv(65536)
+        if not data:
+            print('connection closed by the daemon')
+            return 0
+        buf += data
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('-s', '--socket', required=True,
                     help="the fabric daemon's socket (its punix: path)")
-    ap.add_argument('-n', '--name', required=True, help='port name')
+    ap.add_argument('-n', '--name', default='fabric-port.py',
+                    help='port name')
     ap.add_argument('--guid', type=lambda s: int(s, 0), default=0)
     ap.add_argument('--pkey', type=lambda s: int(s, 0), default=0xffff,
                     help='partition (default 0xffff)')
@@ -518,16 +608,27 @@ def main():
     p.add_argument('--lid', type=lambda s: int(s, 0), default=None,
                    help='with --qpn: skip ARP, send to this LID')
     p.add_argument('--qpn', type=lambda s: int(s, 0), default=None)
+    sub.add_parser('dhcp-discover',
+                   help='send one DHCPDISCOVER (RFC 4390) and exit')
+    n = sub.add_parser('ns', help='send one IPv6 neighbor solicitation')
+    n.add_argument('target', help='IPv6 address to solicit')
+    r = sub.add_parser('raw', help='send raw frames (hex) without '
+                       'attaching; print the frames received')
+    r.add_argument('hex', nargs='+')
+    r.add_argument('--wait', type=float, default=1)
     args = ap.parse_args()
+    if args.cmd == 'raw':
+        return cmd_raw(args)
 
     try:
         port = Port(args.socket, args.name, args.pkey, args.guid)
-        host = Host(port, args.ip, not args.quiet)
+        host = Host(port, args.ip, args.cmd == 'serve' and not args.quiet)
         if args.ready_file:
             with open(args.ready_file, 'w') as f:
                 f.write('%d\n' % os.getpid())
-        return {'info': cmd_info, 'serve': cmd_serve,
-                'ping': cmd_ping}[args.cmd](port, host, args)
+        return {'info': cmd_info, 'serve': cmd_serve, 'ping': cmd_ping,
+                'dhcp-discover': cmd_dhcp_discover,
+                'ns': cmd_ns}[args.cmd](port, host, args)
     except (ProtocolError, DaemonError, OSError) as e:
         log(str(e))
         return 2

@@ -1510,6 +1510,8 @@ ports_run(void)
         stream_run(port->stream);
         int error = port_receive(port);
         if (error) {
+            /* Best effort: the replies to the frames before the error. */
+            port_flush(port);
             if (error != EOF) {
                 VLOG_INFO("%s: connection closed (%s)",
                           port->pn ? port->pn->name : port->peer,
@@ -1657,7 +1659,7 @@ fabric_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
     }
 
     ds_put_format(&s, "packets: received %"PRIu64", delivered %"PRIu64
-                  " (unicast %"PRIu64", multicast %"PRIu64" replicated)\n",
+                  " (unicast %"PRIu64", multicast %"PRIu64")\n",
                   n_received, n_delivered, n_unicast, n_multicast);
     ds_put_cstr(&s, "drops:");
     bool any = false;
