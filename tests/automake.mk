@@ -102,5 +102,10 @@ EXTRA_DIST += tests/fabric-port.py
 
 # The translation core (lib/eipoib-xlate, lib/eipoib-tables).  The vectors
 # header is made by tests/xlate-vectors.py (python3-scapy), by hand.
+# tests/eipoib-xlate-pcap writes translated vectors as IB (ERF) and
+# Ethernet captures for tshark.
 tests_eipoib_test_SOURCES += tests/test-xlate.c tests/xlate-vectors.h
 EXTRA_DIST += tests/xlate-vectors.py
+check_PROGRAMS += tests/eipoib-xlate-pcap
+tests_eipoib_xlate_pcap_SOURCES = tests/xlate-pcap.c tests/xlate-vectors.h
+tests_eipoib_xlate_pcap_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
