@@ -109,3 +109,15 @@ EXTRA_DIST += tests/xlate-vectors.py
 check_PROGRAMS += tests/eipoib-xlate-pcap
 tests_eipoib_xlate_pcap_SOURCES = tests/xlate-pcap.c tests/xlate-vectors.h
 tests_eipoib_xlate_pcap_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+
+# The soft fabric daemon's forwarding rate, port to port: a benchmark that
+# prints numbers, not a test.  BENCH_SECONDS per payload size.
+noinst_PROGRAMS += tests/fabric-bench
+tests_fabric_bench_SOURCES = tests/fabric-bench.c
+tests_fabric_bench_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+EXTRA_DIST += tests/bench-fabric.sh
+BENCH_SECONDS = 5
+bench-fabric: tests/fabric-bench utilities/eipoib-fabric
+	$(SHELL) '$(srcdir)/tests/bench-fabric.sh' '$(abs_top_builddir)' \
+	  '$(OVS_BUILDDIR)/utilities/ovs-appctl' $(BENCH_SECONDS)
+.PHONY: bench-fabric
