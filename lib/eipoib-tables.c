@@ -327,7 +327,7 @@ eipoib_tables_add_vif(struct eipoib_tables *t, const struct eipoib_vif *vif,
     static const uint8_t zero[6];
 
     if ((vif->mac[0] & 1) || !memcmp(vif->mac, zero, 6) || vif->vlan > 4094
-        || !vif->qpn || vif->qpn >= IPOIB_MCAST_QPN) {
+        || vif->qpn > IPOIB_QPN_MASK || !ipoib_qpn_is_unicast(vif->qpn)) {
         return EIPOIB_TABLE_INVALID;
     }
     if (vif_lookup(t, vif->mac, vif->vlan) || vif_lookup_qpn(t, vif->qpn)) {
@@ -458,6 +458,9 @@ eipoib_tables_learn_neighbor(struct eipoib_tables *t, uint32_t qpn,
     struct neighbor_entry *ne;
 
     qpn &= IPOIB_QPN_MASK;
+    if (!ipoib_qpn_is_unicast(qpn) || (gid && !ipoib_gid_is_unicast(gid))) {
+        return false;
+    }
     if (ipoib_lid_is_unicast(lid)) {
         ipoib_remac_from_lid(qpn, lid, mac);
         ne = neighbor_lookup(t, mac);

@@ -127,8 +127,9 @@ size_t eipoib_tables_n_vifs(const struct eipoib_tables *);
  * when 'lid' is unicast (stored only if 'gid' is known; without a GID an
  * existing entry is just refreshed), else the hashed form from 'gid' and
  * 'qpn', checked against the table for collisions.  'flags' < 0 keeps the
- * stored flags (0 for new entries).  Returns false only if no REMAC could
- * be given; 'mac' gets the REMAC. */
+ * stored flags (0 for new entries).  Returns false if no REMAC could be
+ * given (no unicast LID and no GID, no free fallback REMAC, or a QPN or GID
+ * that cannot be a peer's: multicast, zero); 'mac' gets the REMAC. */
 bool eipoib_tables_learn_neighbor(struct eipoib_tables *, uint32_t qpn,
                                   uint16_t lid, const struct ipoib_gid *gid,
                                   int flags, uint8_t mac[6]);

@@ -994,6 +994,18 @@ rx_addr_to_mac(const struct eipoib_xlate *ctx,
                                     ipoib_addr_flags(a), mac);
 }
 
+/* True if the 20 bytes at 'p', an address inside ARP or ND, are zeros or
+ * a peer's unicast address (a multicast GID or QPN there would otherwise
+ * become a "unicast" neighbour). */
+static bool
+rx_addr_is_valid(const uint8_t *p)
+{
+    struct ipoib_addr a;
+
+    memcpy(a.b, p, IPOIB_ADDR_LEN);
+    return addr_is_zero(&a) || ipoib_addr_is_unicast(&a);
+}
+
 /* Validates L3 and plans the payload rewrite. */
 static enum eipoib_verdict
 rx_analyse(const uint8_t *base, size_t end, struct rx_state *s)
@@ -1033,13 +1045,20 @@ rx_analyse(const uint8_t *base, size_t end, struct rx_state *s)
             if (s->nd.n_lla > MAX_LLA_OPTS) {
                 return EIPOIB_RX_BAD_ND;
             }
+            for (size_t p = s->nd.opts; p < s->nd.end; p += l3[p + 1] * 8) {
+                if ((l3[p] == IPOIB_ND_OPT_SLLA || l3[p] == IPOIB_ND_OPT_TLLA)
+                    && !rx_addr_is_valid(l3 + p + 4)) {
+                    return EIPOIB_RX_BAD_ND;
+                }
+            }
             s->kind = PAYLOAD_ND;
         }
         break;
 
     case IPOIB_TYPE_ARP:
     case IPOIB_TYPE_RARP:
-        if (!ipoib_arp_is_valid(l3, avail)) {
+        if (!ipoib_arp_is_valid(l3, avail)
+            || !rx_addr_is_valid(l3 + 8) || !rx_addr_is_valid(l3 + 32)) {
             return EIPOIB_RX_BAD_ARP;
         }
         s->l3_len = IPOIB_ARP_LEN;
@@ -1226,7 +1245,9 @@ eipoib_xlate_rx(const struct eipoib_xlate *ctx, struct eipoib_pkt *pkt,
     }
 
     /* Who it is from. */
-    if (!ipoib_lid_is_unicast(meta->slid) && !meta->has_grh) {
+    if ((!ipoib_lid_is_unicast(meta->slid) && !meta->has_grh)
+        || !ipoib_qpn_is_unicast(meta->src_qpn)
+        || (meta->has_grh && !ipoib_gid_is_unicast(&meta->sgid))) {
         return EIPOIB_RX_NO_SOURCE;
     }
     if (!ctx->ops->neighbor_learn(ctx->aux, meta->src_qpn, meta->slid,

@@ -209,6 +209,35 @@ ipoib_gid_is_multicast(const struct ipoib_gid *gid)
     return gid->b[0] == 0xff;
 }
 
+/* True if 'qpn' can be the QPN of a peer's UD endpoint: not QP0 (SMI), QP1
+ * (GSI) or the multicast QPN. */
+static inline bool
+ipoib_qpn_is_unicast(uint32_t qpn)
+{
+    qpn &= IPOIB_QPN_MASK;
+    return qpn > 1 && qpn != IPOIB_MCAST_QPN;
+}
+
+/* True if 'gid' can be a port's GID: neither multicast nor all zeros. */
+static inline bool
+ipoib_gid_is_unicast(const struct ipoib_gid *gid)
+{
+    static const struct ipoib_gid zero;
+
+    return gid->b[0] != 0xff && memcmp(gid->b, zero.b, IPOIB_GID_LEN);
+}
+
+/* True if 'a' can be a peer's unicast address (flags ignored). */
+static inline bool
+ipoib_addr_is_unicast(const struct ipoib_addr *a)
+{
+    struct ipoib_gid gid;
+
+    ipoib_addr_get_gid(a, &gid);
+    return (ipoib_qpn_is_unicast(ipoib_addr_qpn(a))
+            && ipoib_gid_is_unicast(&gid));
+}
+
 /* True if 'a' is a multicast/broadcast destination.  Like Linux, looks at
  * the first GID byte. */
 static inline bool
@@ -375,8 +404,9 @@ void ipoib_nd_lla_put(uint8_t *p, uint8_t type, const struct ipoib_addr *);
  * address): 06:HH:HH:HH:HH:HH, where H is the top 40 bits of the 64-bit
  * FNV-1a hash of 'attempt' (1 byte), GID (16 bytes) and QPN (3 bytes,
  * network order), passed through the splitmix64 finalizer.  First byte
- * 0x06 (locally administered, unicast) keeps the two forms apart.  The caller checks the result against the MACs already in
- * use and, on a collision with a different peer, retries with attempt + 1,
+ * 0x06 (locally administered, unicast) keeps the two forms apart.  The
+ * caller checks the result against the MACs already in use and, on a
+ * collision with a different peer, retries with attempt + 1,
  * so the fallback is deterministic for a given set of peers and never
  * aliases two peers. */
 #define IPOIB_REMAC_LID_PREFIX      0x02

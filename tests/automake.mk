@@ -119,6 +119,7 @@ EXTRA_DIST += tests/xlate-vectors.py
 check_PROGRAMS += tests/eipoib-xlate-pcap
 tests_eipoib_xlate_pcap_SOURCES = tests/xlate-pcap.c tests/xlate-vectors.h
 tests_eipoib_xlate_pcap_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+include tests/fuzz/automake.mk
 
 # The soft fabric daemon's forwarding rate, port to port: a benchmark that
 # prints numbers, not a test.  BENCH_SECONDS per payload size.

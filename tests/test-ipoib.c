@@ -69,6 +69,23 @@ test_ipoib_addr(void)
     ipoib_addr_init(&b, 0x80, 0xff000048, &gid);  /* QPN masked to 24 bits. */
     CHECK(ipoib_addr_equals(&a, &b));
 
+    /* What can be a peer's unicast address. */
+    CHECK(ipoib_addr_is_unicast(&a));
+    CHECK(ipoib_qpn_is_unicast(2));
+    CHECK(!ipoib_qpn_is_unicast(0));
+    CHECK(!ipoib_qpn_is_unicast(1));
+    CHECK(!ipoib_qpn_is_unicast(0xffffff));
+    CHECK(!ipoib_qpn_is_unicast(0x1000001));        /* QP1 + junk. */
+    b = a;
+    b.b[4] = 0xff;
+    CHECK(!ipoib_addr_is_unicast(&b));
+    b = a;
+    memset(&b.b[4], 0, 16);
+    CHECK(!ipoib_addr_is_unicast(&b));
+    b = a;
+    ipoib_put_be24(&b.b[1], 1);
+    CHECK(!ipoib_addr_is_unicast(&b));
+
     /* Malformed text leaves the address alone. */
     static const char *const bad[] = {
         "",

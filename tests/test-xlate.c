@@ -1163,6 +1163,7 @@ test_xlate_rx_malformed(void)
 {
     struct eipoib_rx_meta u = meta_from_a();
     struct eipoib_rx_meta m;
+    struct bytes f;
     struct host h;
 
     host_b(&h);
@@ -1235,6 +1236,45 @@ test_xlate_rx_malformed(void)
     rx_mutated(&h, xv_ref_frame3, -1, 4 + 55, &m, EIPOIB_RX_BAD_ARP,
                "55 bytes of ARP");
 
+    /* Addresses in ARP that cannot be a peer's: a multicast GID (found by
+     * the fuzzer: it became a "unicast" neighbour), the multicast QPN,
+     * QP1, a zero GID. */
+    m = meta_mcast_from_a(bcast_mgid);
+    rx_mutated(&h, xv_ref_frame3, 4 + 8 + 4, 0xff, &m, EIPOIB_RX_BAD_ARP,
+               "SHA with a multicast GID");
+    rx_mutated(&h, xv_ref_frame3, 4 + 32 + 4, 0xff, &m, EIPOIB_RX_BAD_ARP,
+               "THA with a multicast GID");
+    f = hex(xv_ref_frame3);
+    memset(f.p + 4 + 8 + 1, 0xff, 3);
+    rx_bytes(&h, f.p, f.n, HEADROOM, TAILROOM, &m, EIPOIB_RX_BAD_ARP, NULL,
+             NULL, "SHA with QPN 0xffffff");
+    memset(f.p + 4 + 8 + 1, 0, 2);
+    f.p[4 + 8 + 3] = 1;
+    rx_bytes(&h, f.p, f.n, HEADROOM, TAILROOM, &m, EIPOIB_RX_BAD_ARP, NULL,
+             NULL, "SHA with QPN 1");
+    free(f.p);
+    f = hex(xv_ref_frame3);
+    memset(f.p + 4 + 8 + 4, 0, 16);
+    rx_bytes(&h, f.p, f.n, HEADROOM, TAILROOM, &m, EIPOIB_RX_BAD_ARP, NULL,
+             NULL, "SHA with a zero GID");
+    free(f.p);
+    /* The same in an ND option (checksum made right again). */
+    f = hex(xv_na_ib_rx);
+    f.p[4 + 40 + 24 + 8] = 0xff;
+    fix_icmp6_csum(f.p + 4);
+    rx_bytes(&h, f.p, f.n, HEADROOM, TAILROOM, &u, EIPOIB_RX_BAD_ND, NULL,
+             NULL, "TLLAO with a multicast GID");
+    free(f.p);
+    /* And as the packet's source. */
+    m = u;
+    m.src_qpn = IPOIB_MCAST_QPN;
+    rx(&h, xv_ref_frame1, &m, EIPOIB_RX_NO_SOURCE, NULL, NULL,
+       "source QPN 0xffffff");
+    m = meta_mcast_from_a(bcast_mgid);
+    m.sgid = m.dgid;
+    rx(&h, xv_ref_frame8, &m, EIPOIB_RX_NO_SOURCE, NULL, NULL,
+       "multicast SGID");
+
     /* ND: an Ethernet-sized LLA, option length 0, past the end, bad
      * checksum. */
     rx_mutated(&h, xv_na_ib_rx, 4 + 40 + 24 + 1, 1, &u, EIPOIB_RX_BAD_ND,
@@ -1263,7 +1303,7 @@ test_xlate_rx_malformed(void)
     h.ops = eipoib_tables_ops;
 
     /* No room: a frame that needs 10 bytes in front, with none around. */
-    struct bytes f = hex(xv_ref_frame1);
+    f = hex(xv_ref_frame1);
     rx_bytes(&h, f.p, f.n, 0, 9, &u, EIPOIB_RX_NO_ROOM, NULL, NULL,
              "9 bytes of room");
     rx_bytes(&h, f.p, f.n, 0, 10, &u, EIPOIB_OK, xv_echo_req_eth_rx, NULL,
@@ -1447,6 +1487,11 @@ test_xlate_tables(void)
     CHECK(eipoib_tables_find_neighbor(t, mac, &nb));
     CHECK_INT(ipoib_addr_flags(&nb.addr), 0x80);    /* Flags updated. */
     CHECK(!eipoib_tables_learn_neighbor(t, 0x48, 0, NULL, -1, mac));
+    struct ipoib_gid mgid = gid_from("ff12:401b:ffff::1");
+    CHECK(!eipoib_tables_learn_neighbor(t, 0x48, 3, &mgid, -1, mac));
+    CHECK(!eipoib_tables_learn_neighbor(t, 1, 3, &g, -1, mac));
+    CHECK(!eipoib_tables_learn_neighbor(t, IPOIB_MCAST_QPN, 0, &g, -1, mac));
+    CHECK_INT(eipoib_tables_n_neighbors(t), 1);
 
     /* The fallback form, with a collision: both QPNs hash to
      * 06:02:d8:26:da:00 on the first attempt (see test-ipoib.c). */

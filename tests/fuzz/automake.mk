@@ -1,0 +1,69 @@
+# tests/fuzz/: libFuzzer targets of the translation core, built with clang
+# -fsanitize=fuzzer,address,undefined.  Not part of "make" or "make check":
+#
+#     make fuzz [FUZZ_SECONDS=60] [FUZZ_CC=clang]
+#
+# builds both targets and runs each for FUZZ_SECONDS on its seed corpus
+# (tests/fuzz/corpus/{tx,rx}, made from the unit-test vectors by
+# tests/fuzz/make-corpus.py), keeping new inputs in the build directory.
+# A crash stops it, leaving the input as tests/fuzz/fuzz-xlate-*-crash-*.
+
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS = -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_CORE = \
+	$(srcdir)/lib/ipoib.c \
+	$(srcdir)/lib/eipoib-xlate.c \
+	$(srcdir)/lib/eipoib-tables.c \
+	$(srcdir)/tests/fuzz/fuzz-common.c
+FUZZ_DEPS = \
+	$(srcdir)/lib/ipoib.h \
+	$(srcdir)/lib/eipoib-xlate.h \
+	$(srcdir)/lib/eipoib-tables.h \
+	$(srcdir)/tests/fuzz/fuzz-common.h
+FUZZ_LINK = $(LIBTOOL) --quiet --tag=CC --mode=link $(FUZZ_CC) \
+	$(FUZZ_CFLAGS) $(DEFS) $(AM_CPPFLAGS) $(CPPFLAGS)
+FUZZ_TARGETS = tests/fuzz/fuzz-xlate-tx tests/fuzz/fuzz-xlate-rx
+
+EXTRA_DIST += \
+	tests/fuzz/automake.mk \
+	tests/fuzz/corpus \
+	tests/fuzz/fuzz-common.c \
+	tests/fuzz/fuzz-common.h \
+	tests/fuzz/fuzz-xlate-rx.c \
+	tests/fuzz/fuzz-xlate-tx.c \
+	tests/fuzz/make-corpus.py
+CLEANFILES += $(FUZZ_TARGETS)
+
+tests/fuzz/fuzz-xlate-tx: $(srcdir)/tests/fuzz/fuzz-xlate-tx.c \
+		$(FUZZ_CORE) $(FUZZ_DEPS)
+	@mkdir -p tests/fuzz
+	$(AM_V_CCLD)$(FUZZ_LINK) -o $@ $(srcdir)/tests/fuzz/fuzz-xlate-tx.c \
+	  $(FUZZ_CORE) $(OVS_LIBOPENVSWITCH)
+
+tests/fuzz/fuzz-xlate-rx: $(srcdir)/tests/fuzz/fuzz-xlate-rx.c \
+		$(FUZZ_CORE) $(FUZZ_DEPS)
+	@mkdir -p tests/fuzz
+	$(AM_V_CCLD)$(FUZZ_LINK) -o $@ $(srcdir)/tests/fuzz/fuzz-xlate-rx.c \
+	  $(FUZZ_CORE) $(OVS_LIBOPENVSWITCH)
+
+fuzz: $(FUZZ_TARGETS)
+	@set -e; for target in $(FUZZ_TARGETS); do \
+	  name=`basename $$target`; \
+	  seeds=$(srcdir)/tests/fuzz/corpus/`echo $$name | sed 's/^fuzz-xlate-//'`; \
+	  mkdir -p $$target.corpus; \
+	  echo "$$name: $(FUZZ_SECONDS) s, seeds in $$seeds"; \
+	  if ./$$target -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	       -artifact_prefix=$$target- $$target.corpus $$seeds \
+	       > $$target.log 2>&1; then \
+	    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' \
+	      $$target.log; \
+	  else \
+	    tail -40 $$target.log; \
+	    echo "$$name FAILED: see $$target.log" >&2; \
+	    exit 1; \
+	  fi; \
+	done
+.PHONY: fuzz
