@@ -278,10 +278,22 @@ eipoib_tables_n_partitions(const struct eipoib_tables *t)
 /* ---------------------------------------------------------------------- */
 /* Vifs. */
 
+/* Hashes a MAC (and a 16-bit extra) as two words: cheaper than
+ * hash_bytes() on the per-packet path. */
+static uint32_t
+mac_hash_with(const uint8_t mac[6], uint16_t extra)
+{
+    uint32_t hi = ((uint32_t) mac[0] << 24) | (mac[1] << 16) | (mac[2] << 8)
+                  | mac[3];
+    uint32_t lo = ((uint32_t) extra << 16) | (mac[4] << 8) | mac[5];
+
+    return hash_2words(hi, lo);
+}
+
 static uint32_t
 vif_hash(const uint8_t mac[6], uint16_t vlan)
 {
-    return hash_bytes(mac, 6, vlan);
+    return mac_hash_with(mac, vlan);
 }
 
 static struct vif_entry *
@@ -402,7 +414,7 @@ eipoib_tables_n_vifs(const struct eipoib_tables *t)
 static uint32_t
 mac_hash(const uint8_t mac[6])
 {
-    return hash_bytes(mac, 6, 0);
+    return mac_hash_with(mac, 0);
 }
 
 static struct neighbor_entry *

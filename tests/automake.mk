@@ -120,6 +120,21 @@ check_PROGRAMS += tests/eipoib-xlate-pcap
 tests_eipoib_xlate_pcap_SOURCES = tests/xlate-pcap.c tests/xlate-vectors.h
 tests_eipoib_xlate_pcap_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
 include tests/fuzz/automake.mk
+noinst_PROGRAMS += tests/bench-xlate
+tests_bench_xlate_SOURCES = tests/bench-xlate.c
+tests_bench_xlate_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+BENCH_XLATE_ITERATIONS = 10000000
+BENCH_XLATE_CALLGRIND_ITERATIONS = 100000
+bench-xlate: tests/bench-xlate
+	tests/bench-xlate $(BENCH_XLATE_ITERATIONS)
+bench-xlate-callgrind: tests/bench-xlate
+	valgrind --tool=callgrind --callgrind-out-file=tests/bench-xlate.callgrind \
+	  tests/bench-xlate $(BENCH_XLATE_CALLGRIND_ITERATIONS)
+	callgrind_annotate --inclusive=yes tests/bench-xlate.callgrind \
+	  | sed -n 's/^ *\([0-9,]*\) .*:\(eipoib_xlate_[rt]x\) .*/\1 \2/p' \
+	  | tr -d , | awk '{ printf "%s: %.1f instructions/packet\n", $$2, \
+	      $$1 / $(BENCH_XLATE_CALLGRIND_ITERATIONS) }'
+.PHONY: bench-xlate bench-xlate-callgrind
 
 # The soft fabric daemon's forwarding rate, port to port: a benchmark that
 # prints numbers, not a test.  BENCH_SECONDS per payload size.

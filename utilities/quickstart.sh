@@ -23,7 +23,8 @@ say() { printf '\n=== %s\n' "$*"; }
 # Debian packages that the build, the tests and the demo use.
 PACKAGES="openvswitch-source autoconf automake libtool make gcc
   pkg-config libssl-dev libcap-ng-dev libunbound-dev python3 python3-scapy
-  tshark iproute2 iputils-ping clang libclang-rt-14-dev netcat-openbsd"
+  tshark iproute2 iputils-ping clang libclang-rt-14-dev netcat-openbsd
+  valgrind"
 
 install_packages() {
     missing=
