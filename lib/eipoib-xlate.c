@@ -860,6 +860,10 @@ eipoib_xlate_tx(const struct eipoib_xlate *ctx, struct eipoib_pkt *pkt,
     }
 
     if (!ctx->ops->vif_by_mac(ctx->aux, src_mac, s.vlan, &info->vif)) {
+        /* Name the vif to add. */
+        memset(&info->vif, 0, sizeof info->vif);
+        memcpy(info->vif.mac, src_mac, EIPOIB_ETH_ADDR_LEN);
+        info->vif.vlan = s.vlan;
         return EIPOIB_UNKNOWN_VIF;
     }
     v = tx_lookup_payload(ctx, pkt->base, &info->vif, &s);
@@ -1222,6 +1226,7 @@ eipoib_xlate_rx(const struct eipoib_xlate *ctx, struct eipoib_pkt *pkt,
             return EIPOIB_RX_LOOPBACK;
         }
         info->to_vif = false;
+        memset(&info->vif, 0, sizeof info->vif);
     } else {
         if (!ctx->ops->vif_by_qpn(ctx->aux, meta->dst_qpn, &info->vif)) {
             return EIPOIB_RX_UNKNOWN_QPN;

@@ -286,9 +286,12 @@ struct eipoib_pkt {
 
 /* Result of transmit translation. */
 struct eipoib_tx_info {
-    /* Valid from EIPOIB_UNKNOWN_UNICAST on, and for EIPOIB_OK. */
+    /* Valid for EIPOIB_UNKNOWN_VIF, EIPOIB_UNKNOWN_UNICAST and EIPOIB_OK. */
     struct eipoib_partition partition;
-    struct eipoib_vif vif;      /* The sender: send from vif.endpoint. */
+
+    /* The sender: send from vif.endpoint.  For EIPOIB_UNKNOWN_VIF only
+     * vif.mac and vif.vlan are set: the vif to add. */
+    struct eipoib_vif vif;
 
     /* Valid for EIPOIB_OK. */
     struct ipoib_addr dst;      /* Peer address, or 00:ffffff + MGID. */
@@ -324,7 +327,7 @@ struct eipoib_rx_info {
     struct eipoib_partition partition;
     bool to_vif;                /* Unicast to 'vif' (or a DHCP reply for
                                  * it); otherwise broadcast/multicast. */
-    struct eipoib_vif vif;
+    struct eipoib_vif vif;      /* Zeros unless 'to_vif'. */
 };
 
 /* Translates the IPoIB packet in 'pkt' (starting with the 4-byte IPoIB

@@ -1039,8 +1039,17 @@ test_xlate_tx_malformed(void)
                "Ethertype 0x8800");
     tx_mutated(&h, xv_echo_rep_eth_padded_vlan, 16, 0x81, EIPOIB_TX_ETHERTYPE,
                "double tag");
-    tx_mutated(&h, xv_echo_rep_eth, 7, 0x55, EIPOIB_UNKNOWN_VIF,
-               "unknown source");
+    struct eipoib_tx_info info;
+    f = hex(xv_echo_rep_eth_padded_vlan);
+    f.p[7] = 0x55;
+    f.p[15] = 10;
+    tx_bytes(&h, f.p, f.n, HEADROOM, TAILROOM, EIPOIB_UNKNOWN_VIF, NULL,
+             &info, NULL, "unknown source");
+    CHECK_BYTES(info.vif.mac, 6, f.p + 6, 6);     /* The vif to add. */
+    CHECK_INT(info.vif.vlan, 10);
+    CHECK_INT(info.vif.qpn, 0);
+    CHECK_INT(info.partition.pkey, 0x8001);
+    free(f.p);
 
     /* IPv4. */
     tx_mutated(&h, xv_echo_rep_eth, 14, 0x55, EIPOIB_TX_BAD_IPV4,
@@ -1137,7 +1146,6 @@ test_xlate_tx_malformed(void)
     free(f.p);
 
     /* A buffer that lies. */
-    struct eipoib_tx_info info;
     uint8_t small[16] = { 0 };
     struct eipoib_pkt bad = { .base = small, .size = 16, .ofs = 8, .len = 9 };
     CHECK_INT(eipoib_xlate_tx(&h.x, &bad, &info), EIPOIB_TX_NO_ROOM);
