@@ -52,6 +52,17 @@
  *     with zeros to 60 bytes.
  *   - DHCP client messages get the broadcast flag while ciaddr is 0, and a
  *     client identifier if they had none (removed again from replies).
+ *     Replies to a VM's client go to that VM alone, as Ethernet unicast,
+ *     even when the server broadcast them.  Requests of IPoIB clients
+ *     reach server VMs with htype 1, hlen 6 and the client's REMAC in
+ *     chaddr; a server VM's messages leave in RFC 4390 form (chaddr zero).
+ *   - An ARP target MAC that maps to no IPoIB address becomes 20 zeros.
+ *
+ * Learning: every received packet refreshes its sender's neighbour entry
+ * (and creates it when the GID is known, from a GRH); ARP sender/target
+ * addresses and ND options create or update entries too.  Our own
+ * multicast coming back (sender QPN one of our vifs or the partition's
+ * base QPN, on our GID, or our LID when there is no GRH) is dropped.
  *
  * Buffers: both directions work in place on a 'struct eipoib_pkt', whose
  * data may move anywhere inside its buffer.  Give receive at least
