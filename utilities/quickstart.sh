@@ -18,7 +18,8 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 OVS_DIR=$top/ovs
 BUILD_DIR=$top/_build
 
-say() { printf '\n=== %s\n' "$*"; }
+start=$(date +%s)
+say() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
 # Debian packages that the build, the tests and the demo use.
 PACKAGES="openvswitch-source autoconf automake libtool make gcc
