@@ -102,7 +102,8 @@ tests_eipoib_test_SOURCES = \
 	tests/eipoib-test.c \
 	tests/eipoib-test.h \
 	tests/test-ipoib.c \
-	tests/test-ipoib-host.c
+	tests/test-ipoib-host.c \
+	tests/test-ib-transport-soft.c
 tests_eipoib_test_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
 
 # The soft fabric (utilities/eipoib-fabric) and its libraries.
