@@ -70,6 +70,7 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define PROC_NET_IGMP "/proc/net/igmp"
 #define PROC_NET_IGMP6 "/proc/net/igmp6"
 #define DEV_NET_TUN "/dev/net/tun"
+#define IPV6_CONF_DIR "/proc/sys/net/ipv6/conf"
 
 /* Packets taken from the TUN device per main-loop iteration. */
 #define TUN_BATCH 64
@@ -378,6 +379,17 @@ tun_open(const char *name, int *ifindexp)
         ovs_fatal(error, "%s: could not set non-blocking", name);
     }
 
+    /* IPv6 link-local: the kernel would make a random one for a TUN
+     * device; an IPoIB interface's comes from its port GUID (RFC 4391
+     * section 8), so we add that one ourselves at link up. */
+    char *sysctl = xasprintf(IPV6_CONF_DIR "/%s/addr_gen_mode", name);
+    FILE *f = fopen(sysctl, "w");
+    if (f) {
+        fputs("1\n", f);           /* IN6_ADDR_GEN_MODE_NONE */
+        fclose(f);
+    }
+    free(sysctl);
+
     /* Up, with no ARP of its own (we do it).  A TUN device already has
      * IFF_NOARP; keep it. */
     sock = socket(AF_INET, SOCK_DGRAM, 0);
@@ -545,6 +557,27 @@ sync_addresses(struct host *h, long long int now)
     free(addrs);
 }
 
+/* Adds fe80::/64 + the port GUID with the universal/local bit flipped, as
+ * Linux ipoib does (dev_addr[12..19], eui[0] ^= 2). */
+static void
+add_link_local(struct host *h, const struct ipoib_gid *gid)
+{
+    struct ipoib_host_ifaddr ll;
+    int error;
+
+    memset(&ll, 0, sizeof ll);
+    ll.addr.s6_addr[0] = 0xfe;
+    ll.addr.s6_addr[1] = 0x80;
+    memcpy(&ll.addr.s6_addr[8], &gid->b[8], 8);
+    ll.addr.s6_addr[8] ^= 0x02;
+    ll.plen = 64;
+    error = add_tun_address(h->tun_ifindex, &ll);
+    if (error && error != EEXIST) {
+        VLOG_WARN("%s: could not add link-local address (%s)",
+                  tun_name, ovs_strerror(error));
+    }
+}
+
 /* Follows the transport: link up with our address when the port is
  * active and our QP exists, down otherwise. */
 static void
@@ -588,6 +621,7 @@ track_port(struct host *h, long long int now)
         ib_endpoint_join(h->ep, &h->bcast, IB_JOIN_FULL);
         h->bcast_joined = true;
     }
+    add_link_local(h, &attr.gid);
     ipoib_host_link_up(h->link, &own, attr.lid, attr.pkey, mtu,
                        IPOIB_SCOPE_LINK, now);
     sync_groups(h);
