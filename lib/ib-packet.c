@@ -25,12 +25,12 @@
 /* CRCs.
  *
  * ICRC: the Ethernet CRC-32 (OVS's crc32c.h is Castagnoli, a different
- * polynomial), reflected polynomial 0xEDB88320, computed eight bytes at a
- * time ("slicing by 8") because the fabric daemon checks it on every packet.
- * VCRC: CRC-16, polynomial 0x100B, reflected form 0xD008. */
+ * polynomial), reflected polynomial 0xEDB88320.  VCRC: CRC-16, polynomial
+ * 0x100B, reflected form 0xD008.  Both are computed eight bytes at a time
+ * ("slicing by 8") because the fabric daemon checks them on every packet. */
 
 static uint32_t crc32_table[8][256];
-static uint16_t crc16_table[256];
+static uint16_t crc16_table[8][256];
 static pthread_once_t crc_tables_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -45,12 +45,16 @@ crc_tables_init(void)
             c16 = c16 & 1 ? (c16 >> 1) ^ 0xd008 : c16 >> 1;
         }
         crc32_table[0][n] = c;
-        crc16_table[n] = c16;
+        crc16_table[0][n] = c16;
     }
+    /* Table k: the CRC of a byte followed by k zero bytes. */
     for (unsigned int n = 0; n < 256; n++) {
         for (int k = 1; k < 8; k++) {
             uint32_t prev = crc32_table[k - 1][n];
+            uint16_t prev16 = crc16_table[k - 1][n];
+
             crc32_table[k][n] = (prev >> 8) ^ crc32_table[0][prev & 0xff];
+            crc16_table[k][n] = (prev16 >> 8) ^ crc16_table[0][prev16 & 0xff];
         }
     }
 }
@@ -88,13 +92,22 @@ ib_crc32(uint32_t crc, const void *data, size_t len)
 }
 
 uint16_t
-ib_vcrc(const uint8_t *pkt, size_t len)
+ib_vcrc(const uint8_t *p, size_t len)
 {
     uint16_t c = 0xffff;
 
     pthread_once(&crc_tables_once, crc_tables_init);
-    for (size_t i = 0; i < len; i++) {
-        c = (c >> 8) ^ crc16_table[(c ^ pkt[i]) & 0xff];
+    while (len >= 8) {
+        c ^= p[0] | (p[1] << 8);
+        c = (crc16_table[7][c & 0xff] ^ crc16_table[6][c >> 8]
+             ^ crc16_table[5][p[2]] ^ crc16_table[4][p[3]]
+             ^ crc16_table[3][p[4]] ^ crc16_table[2][p[5]]
+             ^ crc16_table[1][p[6]] ^ crc16_table[0][p[7]]);
+        p += 8;
+        len -= 8;
+    }
+    while (len--) {
+        c = (c >> 8) ^ crc16_table[0][(c ^ *p++) & 0xff];
     }
     return c ^ 0xffff;
 }
