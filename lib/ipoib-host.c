@@ -397,7 +397,7 @@ ipoib_host_set_addrs(struct ipoib_host *h,
         }
     }
     free(h->addrs);
-    h->addrs = xmemdup(addrs, n * sizeof *addrs + 1);
+    h->addrs = n ? xmemdup(addrs, n * sizeof *addrs) : NULL;
     h->n_addrs = n;
 
     if (added && h->up) {
