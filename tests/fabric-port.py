@@ -25,6 +25,8 @@ and can itself resolve a peer with ARP and ping it.
   fabric-port.py -s SOCK -n NAME --ip 10.0.0.1 serve [--time S]
   fabric-port.py -s SOCK -n NAME --ip 10.0.0.2 ping 10.0.0.1 [-c N]
   fabric-port.py -s SOCK -n NAME info
+  fabric-port.py -s SOCK -n NAME dhcp-discover | ns IPV6 | multi-qp
+  fabric-port.py -s SOCK raw HEX...
 
 Exit status: 0 success, 1 the exchange failed (no ARP reply, no echo
 reply), 2 a protocol error or an ERROR from the daemon.
@@ -297,22 +299,24 @@ class Port:
         return self.paths[gid]
 
     def send(self, payload, dqpn=None, dlid=None, qkey=None, corrupt=False,
-             mgid=None, mlid=None):
+             mgid=None, mlid=None, sqpn=None):
         """Unicast to (dlid, dqpn), or multicast to (mgid, mlid), by
-        default the broadcast group, if dqpn is None."""
+        default the broadcast group, if dqpn is None.  From QP 'sqpn',
+        by default the port's first QP."""
         self.psn = (self.psn + 1) & 0xffffff
         qkey = self.qkey if qkey is None else qkey
+        sqpn = self.qpn if sqpn is None else sqpn
         if dqpn is None:
             pkt = build_packet(mlid or self.mlid, self.lid, self.pkey,
-                               MCAST_QPN, qkey, self.qpn, self.psn, payload,
+                               MCAST_QPN, qkey, sqpn, self.psn, payload,
                                sgid=self.gid, dgid=mgid or self.bcast_mgid,
                                sl=self.sl)
         else:
             pkt = build_packet(dlid, self.lid, self.pkey, dqpn, qkey,
-                               self.qpn, self.psn, payload)
+                               sqpn, self.psn, payload)
         if corrupt:
             pkt = pkt[:-6] + bytes(6)
-        self._send(DATA, struct.pack('!I', self.qpn) + pkt)
+        self._send(DATA, struct.pack('!I', sqpn) + pkt)
 
     def recv(self, timeout):
         """Returns a received packet's fields (dict), 'down'/'up' for port
@@ -541,6 +545,45 @@ def cmd_ns(port, host, args):
     return 0
 
 
+def cmd_multi_qp(port, host, args):
+    """Multicast replication to several QPs of one port (sections 4.3 and
+    6.3): creates two more QPs, the second blocking its own multicast
+    loopback, joins both to the broadcast group, sends one broadcast from
+    each, then destroys the first and sends again from the second.  Prints
+    which of this port's QPs each broadcast reached."""
+    extra = []
+    for flags in (0, 1):
+        r = port.request(QP_CREATE, struct.pack('!IIHH', 0, port.qkey,
+                                                port.pkey, flags))
+        qpn, = struct.unpack('!I', r[:4])
+        port.join(port.bcast_mgid, JOIN_FULL, qpn)
+        extra.append(qpn)
+
+    def broadcast(sqpn, label):
+        # An ARP request for an address nobody has.
+        arp = arp_body(1, b'\x00' + sqpn.to_bytes(3, 'big') + port.gid,
+                       bytes(4), bytes(20), bytes([10, 9, 9, 9]))
+        port.send(b'\x08\x06\x00\x00' + arp, sqpn=sqpn)
+        reached = []
+        deadline = time.time() + args.wait
+        while time.time() < deadline:
+            fr = port.next_event(max(0, deadline - time.time()))
+            if fr is None:
+                break
+            if fr[0] == DATA:
+                f = parse_packet(fr[2][4:])
+                if f['sqpn'] == sqpn and f['slid'] == port.lid:
+                    reached.append(struct.unpack('!I', fr[2][:4])[0])
+        print('from 0x%06x%s: %s' % (sqpn, label, ' '.join(
+            '0x%06x' % q for q in sorted(reached))))
+
+    broadcast(extra[0], '')
+    broadcast(extra[1], ' (blocks self loopback)')
+    port.request(QP_DESTROY, struct.pack('!I', extra[0]))
+    broadcast(extra[1], ' after destroying 0x%06x' % extra[0])
+    return 0
+
+
 def cmd_raw(args):
     """Sends raw bytes (frames of one's own making, e.g. malformed) without
     attaching, then prints every frame received for 'wait' seconds."""
@@ -612,6 +655,9 @@ def main():
                    help='send one DHCPDISCOVER (RFC 4390) and exit')
     n = sub.add_parser('ns', help='send one IPv6 neighbor solicitation')
     n.add_argument('target', help='IPv6 address to solicit')
+    m = sub.add_parser('multi-qp', help='multicast to several QPs of one '
+                       'port')
+    m.add_argument('--wait', type=float, default=0.5)
     r = sub.add_parser('raw', help='send raw frames (hex) without '
                        'attaching; print the frames received')
     r.add_argument('hex', nargs='+')
@@ -627,8 +673,8 @@ def main():
             with open(args.ready_file, 'w') as f:
                 f.write('%d\n' % os.getpid())
         return {'info': cmd_info, 'serve': cmd_serve, 'ping': cmd_ping,
-                'dhcp-discover': cmd_dhcp_discover,
-                'ns': cmd_ns}[args.cmd](port, host, args)
+                'dhcp-discover': cmd_dhcp_discover, 'ns': cmd_ns,
+                'multi-qp': cmd_multi_qp}[args.cmd](port, host, args)
     except (ProtocolError, DaemonError, OSError) as e:
         log(str(e))
         return 2
