@@ -339,6 +339,10 @@ held_drop(struct soft_port *sp, struct ovs_list *list, size_t *n,
 }
 
 static void endpoint_join_all(struct soft_port *, struct soft_endpoint *);
+static struct soft_membership *membership_find(const struct soft_endpoint *,
+                                               const struct ipoib_gid *);
+static void group_forget_if_unused(struct soft_port *,
+                                   const struct ipoib_gid *);
 static void soft_send_one(struct soft_port *, struct soft_endpoint *,
                           const struct ipoib_addr *, const void *, size_t);
 
@@ -1438,11 +1442,19 @@ soft_endpoint_destroy(struct ib_endpoint *ep_)
         request_qp_destroy(sp, ep->qpn);
         hmap_remove(&sp->qps, &ep->qpn_node);
     }
+    struct ipoib_gid *left = xmalloc(hmap_count(&ep->memberships)
+                                     * sizeof *left + 1);
+    size_t n_left = 0;
     HMAP_FOR_EACH_POP (m, node, &ep->memberships) {
+        left[n_left++] = m->mgid;
         free(m);
     }
     hmap_destroy(&ep->memberships);
     ovs_list_remove(&ep->node);
+    for (size_t i = 0; i < n_left; i++) {
+        group_forget_if_unused(sp, &left[i]);
+    }
+    free(left);
 
     /* Received datagrams still queued for it lose their endpoint. */
     for (size_t i = 0; i < sp->rxq_count; i++) {
@@ -1504,6 +1516,27 @@ soft_join(struct ib_endpoint *ep_, const struct ipoib_gid *mgid,
     return 0;
 }
 
+/* After the port's last membership of 'mgid' went, the SM may delete the
+ * group and reuse its MLID: forget it, so that a later send joins again. */
+static void
+group_forget_if_unused(struct soft_port *sp, const struct ipoib_gid *mgid)
+{
+    struct soft_group *g = group_find(sp, mgid);
+    struct soft_endpoint *ep;
+
+    if (!g || g->send_only || g->send_only_joining) {
+        return;
+    }
+    LIST_FOR_EACH (ep, node, &sp->endpoints) {
+        if (membership_find(ep, mgid)) {
+            return;
+        }
+    }
+    held_drop(sp, &g->held, &g->n_held, SOFT_TX_DROP_NO_GROUP);
+    hmap_remove(&sp->groups, &g->node);
+    free(g);
+}
+
 static int
 soft_leave(struct ib_endpoint *ep_, const struct ipoib_gid *mgid)
 {
@@ -1518,6 +1551,7 @@ soft_leave(struct ib_endpoint *ep_, const struct ipoib_gid *mgid)
     }
     hmap_remove(&ep->memberships, &m->node);
     free(m);
+    group_forget_if_unused(ep->port, mgid);
     return 0;
 }
 

@@ -162,7 +162,11 @@ struct ib_counter {
  * backend-specific: the soft backend takes the fabric daemon's socket, e.g.
  * "unix:/run/eipoib-fabric.sock".  Opening does not wait for the fabric: the
  * port starts IB_PORT_DOWN or IB_PORT_INIT and becomes active from
- * ib_port_run(). */
+ * ib_port_run().
+ *
+ * The soft backend makes each open port its own fabric port (connection,
+ * LID, GID), named by 'node_name': two partitions opened with the same
+ * node name would clash.  A verbs backend would share the HCA port. */
 int ib_port_open(const char *type, const char *name,
                  const struct ib_port_options *, struct ib_port **);
 void ib_port_close(struct ib_port *);

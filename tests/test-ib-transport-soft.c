@@ -237,6 +237,17 @@ counter(const struct ib_port *port, const char *name)
     return value;
 }
 
+/* The port's description, in a static buffer. */
+static const char *
+format_port(const struct ib_port *port)
+{
+    static struct ds s = DS_EMPTY_INITIALIZER;
+
+    ds_clear(&s);
+    ib_port_format(port, &s);
+    return ds_cstr(&s);
+}
+
 static enum ib_port_state
 port_state(const struct ib_port *port)
 {
@@ -643,6 +654,60 @@ test_soft_reconnect(void)
     fake_destroy(&f);
 }
 
+/* After leaving a group, the port forgets its MLID (the SM may reuse it):
+ * the next send to the group joins it send-only again. */
+static void
+test_soft_leave(void)
+{
+    struct fake f;
+    struct ib_endpoint *ep = open_port(&f, "leave");
+    struct fake_frame fr;
+    struct ofpbuf b;
+    struct ipoib_gid mgid;
+    static const uint8_t group[4] = { 239, 1, 2, 3 };
+
+    ofpbuf_init(&b, 0);
+    fake_activate(&f, 0);
+    ipoib_mgid_from_ipv4(group, 0xffff, IPOIB_SCOPE_LINK, &mgid);
+
+    CHECK_INT(ib_endpoint_join(ep, &mgid, IB_JOIN_FULL), 0);
+    struct ibfp_join j;
+    if (fake_expect(&f, IBFP_MCAST_JOIN, &fr)) {
+        CHECK_INT(ibfp_decode_join(fr.body, fr.body_len, &j), 0);
+        CHECK_INT(j.join_state, IBFP_JOIN_FULL);
+        struct ibfp_join_reply jr = {
+            .mgid = mgid, .qpn = QPN, .qkey = QKEY, .mlid = 0xc007,
+            .pkey = 0xffff, .mtu = 2048, .join_state = j.join_state,
+            .scope = 2,
+        };
+        ibfp_put_join_reply(&b, fr.xid, &jr);
+        fake_send(&f, &b);
+    }
+
+    /* Joined: sends go straight to the MLID. */
+    struct ib_send s = { .ep = ep, .data = "\x08\x00\x00\x00x", .size = 5 };
+    ipoib_mcast_addr(&mgid, &s.dst);
+    RUN_UNTIL(&f, strstr(format_port(f.port), "(joining)") == NULL);
+    CHECK_INT(ib_port_send(f.port, &s, 1), 1);
+    CHECK(fake_expect(&f, IBFP_DATA, &fr));
+
+    /* Left: a LEAVE, then the next send joins send-only first. */
+    CHECK_INT(ib_endpoint_leave(ep, &mgid), 0);
+    struct ibfp_leave l;
+    if (fake_expect(&f, IBFP_MCAST_LEAVE, &fr)) {
+        CHECK_INT(ibfp_decode_leave(fr.body, fr.body_len, &l), 0);
+        CHECK_BYTES(l.mgid.b, 16, mgid.b, 16);
+        CHECK_INT(l.qpn, QPN);
+    }
+    CHECK_INT(ib_port_send(f.port, &s, 1), 1);
+    if (fake_expect(&f, IBFP_MCAST_JOIN, &fr)) {
+        CHECK_INT(ibfp_decode_join(fr.body, fr.body_len, &j), 0);
+        CHECK_INT(j.join_state, IBFP_JOIN_SEND_ONLY_FULL);
+    }
+    ofpbuf_uninit(&b);
+    fake_destroy(&f);
+}
+
 /* Protocol errors close the connection (and are counted); a P_Key that is
  * not in the table keeps the port from becoming active. */
 static void
@@ -688,4 +753,5 @@ EIPOIB_TEST_REGISTER("ib-transport-soft-activate", test_soft_activate);
 EIPOIB_TEST_REGISTER("ib-transport-soft-send", test_soft_send);
 EIPOIB_TEST_REGISTER("ib-transport-soft-recv", test_soft_recv);
 EIPOIB_TEST_REGISTER("ib-transport-soft-reconnect", test_soft_reconnect);
+EIPOIB_TEST_REGISTER("ib-transport-soft-leave", test_soft_leave);
 EIPOIB_TEST_REGISTER("ib-transport-soft-errors", test_soft_errors);
