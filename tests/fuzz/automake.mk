@@ -3,9 +3,11 @@
 #
 #     make fuzz [FUZZ_SECONDS=60] [FUZZ_CC=clang]
 #
-# builds both targets and runs each for FUZZ_SECONDS on its seed corpus
-# (tests/fuzz/corpus/{tx,rx}, made from the unit-test vectors by
-# tests/fuzz/make-corpus.py), keeping new inputs in the build directory.
+# builds both targets and runs each for FUZZ_SECONDS on its seed corpus,
+# keeping new inputs in the build directory.  The seed corpus
+# (tests/fuzz/corpus/{tx,rx}) holds the unit-test vectors (named files,
+# made by tests/fuzz/make-corpus.py) and inputs that earlier runs found
+# to add coverage (hash-named, added with the targets' -merge=1).
 # A crash stops it, leaving the input as tests/fuzz/fuzz-xlate-*-crash-*.
 
 FUZZ_CC = clang
