@@ -129,12 +129,18 @@ BENCH_XLATE_CALLGRIND_ITERATIONS = 100000
 bench-xlate: tests/bench-xlate
 	tests/bench-xlate $(BENCH_XLATE_ITERATIONS)
 bench-xlate-callgrind: tests/bench-xlate
-	valgrind --tool=callgrind --callgrind-out-file=tests/bench-xlate.callgrind \
-	  tests/bench-xlate $(BENCH_XLATE_CALLGRIND_ITERATIONS)
-	callgrind_annotate --inclusive=yes tests/bench-xlate.callgrind \
-	  | sed -n 's/^ *\([0-9,]*\) .*:\(eipoib_xlate_[rt]x\) .*/\1 \2/p' \
-	  | tr -d , | awk '{ printf "%s: %.1f instructions/packet\n", $$2, \
-	      $$1 / $(BENCH_XLATE_CALLGRIND_ITERATIONS) }'
+	@for f in eipoib_xlate_tx eipoib_xlate_rx; do \
+	  out=tests/bench-xlate-$$f.callgrind; \
+	  echo "valgrind --tool=callgrind --toggle-collect=$$f" \
+	    "tests/bench-xlate $(BENCH_XLATE_CALLGRIND_ITERATIONS)"; \
+	  valgrind --tool=callgrind --toggle-collect=$$f \
+	    --callgrind-out-file=$$out \
+	    tests/bench-xlate $(BENCH_XLATE_CALLGRIND_ITERATIONS) \
+	    > /dev/null 2>&1 || exit 1; \
+	  callgrind_annotate $$out | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' \
+	    | tr -d , | awk -v f=$$f '{ printf "%s: %.1f instructions/packet\n", \
+	        f, $$1 / $(BENCH_XLATE_CALLGRIND_ITERATIONS) }'; \
+	done
 .PHONY: bench-xlate bench-xlate-callgrind
 
 # The soft fabric daemon's forwarding rate, port to port: a benchmark that
