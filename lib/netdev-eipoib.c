@@ -16,32 +16,121 @@
 
 /* netdev-eipoib: an OVS port whose far side is an IPoIB link.
  *
- * This is the provider's skeleton: it registers the "eipoib" netdev class
- * and the "eipoib/" unixctl namespace, validates options and refuses, with
- * a message in the Interface's "error" column, every configuration it
- * cannot yet carry packets for.  It never pretends to forward. */
+ * Frames the bridge sends to the port are translated to IPoIB by the
+ * translation core (eipoib-xlate) and sent from the UD endpoint of their
+ * source (MAC, VLAN), the "vif", created on first sight: that is how the
+ * uplink simulates promiscuous mode on a fabric that has none.  Datagrams
+ * received on the vifs' endpoints, and on each partition's base endpoint
+ * (broadcast and multicast), are translated back to Ethernet.
+ *
+ * Each partition (the untagged one, options:pkey, and one per mapped VLAN,
+ * options:vlan-pkeys) is a port of the IB transport (ib-transport.h) of its
+ * own, as an IPoIB child interface would be.
+ *
+ * Everything runs under the device's mutex: the transport and the tables
+ * are single-threaded, and send() may come from any datapath thread. */
 
 #include <config.h>
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "coverage.h"
 #include "dp-packet.h"
+#include "dpif-netdev.h"
+#include "eipoib-tables.h"
+#include "eipoib-xlate.h"
+#include "hash.h"
+#include "ib-transport.h"
+#include "ipoib.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
 #include "openvswitch/list.h"
 #include "openvswitch/vlog.h"
 #include "ovs-thread.h"
 #include "packets.h"
-#include "random.h"
+#include "openvswitch/poll-loop.h"
 #include "smap.h"
+#include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(netdev_eipoib);
 
+COVERAGE_DEFINE(eipoib_vif_created);
+COVERAGE_DEFINE(eipoib_vif_expired);
+
 /* The IPoIB MTU of a 2K-MTU fabric in datagram mode (IB MTU - 4). */
 #define EIPOIB_DEFAULT_MTU 2044
+
+/* Frames held for a vif whose endpoint has no QPN yet. */
+#define EIPOIB_PENDING_MAX 16
+
+/* How often idle vifs and neighbours are aged out. */
+#define EIPOIB_EXPIRE_INTERVAL_MS 1000
+
+/* Drop reasons of the provider itself, next to the translator's verdicts. */
+#define EIPOIB_PROVIDER_DROPS                                               \
+    EIPOIB_DROP(TX_LINK_DOWN, "tx-link-down",                               \
+                "partition's IB port is not active")                        \
+    EIPOIB_DROP(TX_VIF_REFUSED, "tx-vif-refused",                           \
+                "new source MAC refused: max-vifs reached")                 \
+    EIPOIB_DROP(TX_VIF_PENDING_FULL, "tx-vif-pending-full",                 \
+                "too many frames held for a vif awaiting its QPN")          \
+    EIPOIB_DROP(TX_UNKNOWN_UNICAST, "tx-unknown-unicast",                   \
+                "unicast to a MAC that is no known neighbour")              \
+    EIPOIB_DROP(TX_TRANSPORT, "tx-transport",                               \
+                "the IB transport refused the datagram")                    \
+    EIPOIB_DROP(RX_UNKNOWN_ENDPOINT, "rx-unknown-endpoint",                 \
+                "datagram for an endpoint that serves no vif")
+
+enum eipoib_drop {
+#define EIPOIB_DROP(ENUM, NAME, DESCRIPTION) EIPOIB_DROP_##ENUM,
+    EIPOIB_PROVIDER_DROPS
+#undef EIPOIB_DROP
+    N_EIPOIB_DROPS
+};
+
+static const char *const eipoib_drop_names[] = {
+#define EIPOIB_DROP(ENUM, NAME, DESCRIPTION) NAME,
+    EIPOIB_PROVIDER_DROPS
+#undef EIPOIB_DROP
+};
+
+/* One partition: an IB port of the transport with one P_Key, the VLAN that
+ * stands for it on the bridge, and its base endpoint. */
+struct eipoib_part {
+    struct hmap_node node;      /* In 'dev->parts', by 'vlan'. */
+    uint16_t vlan;              /* EIPOIB_VLAN_NONE or 1..4094. */
+    uint16_t pkey;              /* As configured. */
+    struct ib_port *port;
+    struct ib_endpoint *base;   /* Broadcast and multicast receive. */
+    uint64_t epoch;             /* Port epoch last applied, 0 if none. */
+    uint32_t published_base_qpn; /* Base QPN in the tables. */
+    bool active;
+    bool joined;                /* 'base' is in the broadcast group. */
+};
+
+/* A vif whose endpoint waits for its QPN, with the frames it sent. */
+struct eipoib_pending {
+    struct hmap_node node;      /* In 'dev->pending'. */
+    struct eth_addr mac;
+    uint16_t vlan;
+    bool is_static;             /* From eipoib/add-vif. */
+    struct eipoib_vif_ep *vep;
+    struct dp_packet_batch held;
+};
+
+/* A vif's endpoint.  The tables' 'struct eipoib_vif' points here, and
+ * so does the endpoint's 'aux'. */
+struct eipoib_vif_ep {
+    struct ib_endpoint *ep;
+    struct eipoib_part *part;
+    uint64_t rx_packets;
+    uint64_t tx_packets;
+};
 
 struct netdev_eipoib {
     struct netdev up;
@@ -50,11 +139,32 @@ struct netdev_eipoib {
     struct ovs_list list_node;
 
     struct ovs_mutex mutex;
+
+    /* Configuration. */
     struct eth_addr hwaddr OVS_GUARDED;
     enum netdev_flags flags OVS_GUARDED;
-    struct smap options OVS_GUARDED;  /* As last given by set_config(). */
-    char *config_error OVS_GUARDED;   /* Why the port can't run, or NULL. */
-    uint64_t tx_dropped OVS_GUARDED;
+    struct smap options OVS_GUARDED;    /* As last given by set_config(). */
+    char *transport OVS_GUARDED;        /* "soft". */
+    char *fabric OVS_GUARDED;           /* Transport's port name. */
+    char *node OVS_GUARDED;             /* How the fabric knows us. */
+
+    /* State. */
+    struct hmap parts OVS_GUARDED;      /* Contains "struct eipoib_part"s. */
+    struct eipoib_part *untagged OVS_GUARDED; /* Gives LID and GID. */
+    struct eipoib_tables *tables OVS_GUARDED;
+    struct eipoib_xlate xlate OVS_GUARDED;
+    struct hmap pending OVS_GUARDED;    /* Contains eipoib_pending. */
+    long long int next_expire OVS_GUARDED;
+    bool carrier OVS_GUARDED;
+
+    /* Statistics. */
+    struct netdev_stats stats OVS_GUARDED;
+    uint64_t verdicts[N_EIPOIB_VERDICTS] OVS_GUARDED;
+    uint64_t drops[N_EIPOIB_DROPS] OVS_GUARDED;
+};
+
+struct netdev_rxq_eipoib {
+    struct netdev_rxq up;
 };
 
 static struct ovs_mutex eipoib_list_mutex = OVS_MUTEX_INITIALIZER;
@@ -62,6 +172,9 @@ static struct ovs_list eipoib_list OVS_GUARDED_BY(eipoib_list_mutex)
     = OVS_LIST_INITIALIZER(&eipoib_list);
 
 static const struct netdev_class netdev_eipoib_class;
+
+/* Our GID until the transport reports one. */
+static const struct ipoib_gid no_gid;
 
 static bool
 is_netdev_eipoib(const struct netdev *netdev)
@@ -76,6 +189,568 @@ netdev_eipoib_cast(const struct netdev *netdev)
     return CONTAINER_OF(netdev, struct netdev_eipoib, up);
 }
 
+static struct netdev_rxq_eipoib *
+netdev_rxq_eipoib_cast(const struct netdev_rxq *rxq)
+{
+    return CONTAINER_OF(rxq, struct netdev_rxq_eipoib, up);
+}
+
+/* Partitions. */
+
+static struct eipoib_part *
+eipoib_part_find(const struct netdev_eipoib *dev, uint16_t vlan)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_part *part;
+
+    HMAP_FOR_EACH_WITH_HASH (part, node, hash_int(vlan, 0), &dev->parts) {
+        if (part->vlan == vlan) {
+            return part;
+        }
+    }
+    return NULL;
+}
+
+/* Puts 'part' into the translator's tables, with what its port reports. */
+static void
+eipoib_part_publish(struct netdev_eipoib *dev, struct eipoib_part *part)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ib_port_attr attr;
+    struct eipoib_partition p;
+
+    ib_port_get_attr(part->port, &attr);
+    memset(&p, 0, sizeof p);
+    p.vlan = part->vlan;
+    p.pkey = ipoib_pkey_full(part->pkey);
+    p.scope = IPOIB_SCOPE_LINK;
+    p.mtu = ib_port_attr_ipoib_mtu(&attr);
+    if (!p.mtu) {
+        p.mtu = EIPOIB_DEFAULT_MTU;
+    }
+    p.base_qpn = part->base ? ib_endpoint_qpn(part->base) : 0;
+    part->published_base_qpn = p.base_qpn;
+
+    eipoib_tables_del_partition(dev->tables, part->vlan);
+    enum eipoib_table_result r = eipoib_tables_add_partition(dev->tables, &p);
+    if (r != EIPOIB_TABLE_OK) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+        VLOG_WARN_RL(&rl, "%s: partition 0x%04"PRIx16" not usable (%s)",
+                     netdev_get_name(&dev->up), part->pkey,
+                     eipoib_table_result_to_string(r));
+    }
+}
+
+static void
+eipoib_part_destroy(struct netdev_eipoib *dev, struct eipoib_part *part)
+    OVS_REQUIRES(dev->mutex)
+{
+    hmap_remove(&dev->parts, &part->node);
+    ib_port_close(part->port);    /* Frees its endpoints. */
+    free(part);
+}
+
+/* Vifs. */
+
+static void
+eipoib_pending_destroy(struct netdev_eipoib *dev, struct eipoib_pending *p,
+                       bool destroy_ep)
+    OVS_REQUIRES(dev->mutex)
+{
+    hmap_remove(&dev->pending, &p->node);
+    dp_packet_delete_batch(&p->held, true);
+    if (destroy_ep) {
+        ib_endpoint_destroy(p->vep->ep);
+        free(p->vep);
+    }
+    free(p);
+}
+
+static uint32_t
+eipoib_vif_hash(const struct eth_addr mac, uint16_t vlan)
+{
+    return hash_bytes(&mac, sizeof mac, vlan);
+}
+
+static struct eipoib_pending *
+eipoib_pending_find(const struct netdev_eipoib *dev, const struct eth_addr mac,
+                    uint16_t vlan)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_pending *p;
+
+    HMAP_FOR_EACH_WITH_HASH (p, node, eipoib_vif_hash(mac, vlan),
+                             &dev->pending) {
+        if (eth_addr_equals(p->mac, mac) && p->vlan == vlan) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* Starts serving (MAC, VLAN): creates its endpoint on the VLAN's partition.
+ * The vif enters the tables once the endpoint has a QPN (eipoib_run()).
+ * Returns the pending entry, or NULL with '*errorp' set. */
+static struct eipoib_pending *
+eipoib_vif_start(struct netdev_eipoib *dev, const struct eth_addr mac,
+                 uint16_t vlan, bool is_static, const char **errorp)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_part *part = eipoib_part_find(dev, vlan);
+    if (!part) {
+        *errorp = "no partition for that VLAN";
+        return NULL;
+    }
+
+    struct eipoib_tables_config tc;
+    eipoib_tables_get_config(dev->tables, &tc);
+    if (eipoib_tables_n_vifs(dev->tables) + hmap_count(&dev->pending)
+        >= tc.max_vifs) {
+        *errorp = "max-vifs reached";
+        return NULL;
+    }
+
+    struct eipoib_vif_ep *vep = xzalloc(sizeof *vep);
+    vep->part = part;
+    int error = ib_endpoint_create(part->port,
+                                   IB_EP_BLOCK_SELF_MCAST_LOOPBACK, vep,
+                                   &vep->ep);
+    if (error) {
+        free(vep);
+        *errorp = "the IB transport could not create an endpoint";
+        return NULL;
+    }
+
+    struct eipoib_pending *p = xzalloc(sizeof *p);
+    p->mac = mac;
+    p->vlan = vlan;
+    p->is_static = is_static;
+    p->vep = vep;
+    dp_packet_batch_init(&p->held);
+    hmap_insert(&dev->pending, &p->node, eipoib_vif_hash(mac, vlan));
+    COVERAGE_INC(eipoib_vif_created);
+    return p;
+}
+
+static void
+eipoib_vif_expired(const struct eipoib_vif *vif, void *aux OVS_UNUSED)
+{
+    struct eipoib_vif_ep *vep = vif->endpoint;
+
+    COVERAGE_INC(eipoib_vif_expired);
+    ib_endpoint_destroy(vep->ep);
+    free(vep);
+}
+
+/* For teardown: the endpoints go with their ports, the rest is ours. */
+static void
+eipoib_vif_free(const struct eipoib_vif *vif, bool is_static OVS_UNUSED,
+                long long age_ms OVS_UNUSED, void *aux OVS_UNUSED)
+{
+    free(vif->endpoint);
+}
+
+/* Counting. */
+
+static void
+eipoib_count_drop(struct netdev_eipoib *dev, enum eipoib_drop drop,
+                  bool tx)
+    OVS_REQUIRES(dev->mutex)
+{
+    dev->drops[drop]++;
+    if (tx) {
+        dev->stats.tx_dropped++;
+    } else {
+        dev->stats.rx_dropped++;
+    }
+}
+
+static void
+eipoib_count_verdict(struct netdev_eipoib *dev, enum eipoib_verdict v,
+                     bool tx)
+    OVS_REQUIRES(dev->mutex)
+{
+    dev->verdicts[v]++;
+    if (tx) {
+        dev->stats.tx_dropped++;
+        if (v == EIPOIB_TX_TOO_BIG) {
+            dev->stats.tx_errors++;
+        }
+    } else {
+        dev->stats.rx_dropped++;
+        if (v == EIPOIB_RX_RUNT) {
+            dev->stats.rx_length_errors++;
+        }
+    }
+}
+
+/* Transmit. */
+
+static struct eipoib_pkt
+eipoib_pkt_from_dp_packet(struct dp_packet *packet)
+{
+    struct eipoib_pkt pkt = {
+        .base = dp_packet_base(packet),
+        .size = dp_packet_get_allocated(packet),
+        .ofs = (uint8_t *) dp_packet_data(packet)
+               - (uint8_t *) dp_packet_base(packet),
+        .len = dp_packet_size(packet),
+    };
+    return pkt;
+}
+
+static void
+eipoib_pkt_to_dp_packet(const struct eipoib_pkt *pkt,
+                        struct dp_packet *packet)
+{
+    dp_packet_set_data(packet, pkt->base + pkt->ofs);
+    dp_packet_set_size(packet, pkt->len);
+    dp_packet_reset_offsets(packet);
+}
+
+/* Translates and sends one frame, or holds or drops it.  Takes ownership of
+ * 'packet'. */
+static void
+eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet)
+    OVS_REQUIRES(dev->mutex)
+{
+    size_t orig_len = dp_packet_size(packet);
+
+    /* ARP, ND and DHCP grow.  Packets from most netdevs have the headroom
+     * already; others (e.g. injected ones) get it here, once. */
+    dp_packet_prealloc_headroom(packet, EIPOIB_TX_HEADROOM);
+    struct eipoib_pkt pkt = eipoib_pkt_from_dp_packet(packet);
+    struct eipoib_tx_info info;
+    enum eipoib_verdict v;
+
+    v = eipoib_xlate_tx(&dev->xlate, &pkt, &info);
+    if (v == EIPOIB_UNKNOWN_VIF) {
+        /* Snooped: a new source (MAC, VLAN).  Hold the frame until its
+         * endpoint has a QPN, since the QPN is part of its ARP/ND/DHCP. */
+        struct eth_header *eh = dp_packet_data(packet);
+        uint16_t vlan = info.partition.vlan;
+        struct eipoib_pending *p = eipoib_pending_find(dev, eh->eth_src,
+                                                       vlan);
+        if (!p) {
+            const char *error;
+            p = eipoib_vif_start(dev, eh->eth_src, vlan, false, &error);
+            if (!p) {
+                eipoib_count_drop(dev, EIPOIB_DROP_TX_VIF_REFUSED, true);
+                dp_packet_delete(packet);
+                return;
+            }
+        }
+        if (dp_packet_batch_size(&p->held) >= EIPOIB_PENDING_MAX) {
+            eipoib_count_drop(dev, EIPOIB_DROP_TX_VIF_PENDING_FULL, true);
+            dp_packet_delete(packet);
+        } else {
+            dp_packet_batch_add(&p->held, packet);
+        }
+        return;
+    } else if (v == EIPOIB_UNKNOWN_UNICAST) {
+        eipoib_count_drop(dev, EIPOIB_DROP_TX_UNKNOWN_UNICAST, true);
+        dp_packet_delete(packet);
+        return;
+    } else if (v != EIPOIB_OK) {
+        eipoib_count_verdict(dev, v, true);
+        dp_packet_delete(packet);
+        return;
+    }
+
+    struct eipoib_part *part = eipoib_part_find(dev, info.partition.vlan);
+    if (!part || !part->active) {
+        eipoib_count_drop(dev, EIPOIB_DROP_TX_LINK_DOWN, true);
+        dp_packet_delete(packet);
+        return;
+    }
+
+    struct eipoib_vif_ep *vep = info.vif.endpoint;
+    struct ib_send send = {
+        .ep = vep->ep,
+        .dst = info.dst,
+        .data = pkt.base + pkt.ofs,
+        .size = pkt.len,
+    };
+    if (ib_port_send(part->port, &send, 1) == 1) {
+        vep->tx_packets++;
+        dev->stats.tx_packets++;
+        dev->stats.tx_bytes += orig_len;
+    } else {
+        eipoib_count_drop(dev, EIPOIB_DROP_TX_TRANSPORT, true);
+    }
+    dp_packet_delete(packet);
+}
+
+static int
+netdev_eipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
+                   struct dp_packet_batch *batch,
+                   bool concurrent_txq OVS_UNUSED)
+{
+    struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
+    struct dp_packet *packet;
+
+    ovs_mutex_lock(&dev->mutex);
+    eipoib_tables_set_time(dev->tables, time_msec());
+    DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
+        eipoib_tx_one(dev, packet);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    dp_packet_batch_init(batch);
+    return 0;
+}
+
+/* Receive. */
+
+static struct netdev_rxq *
+netdev_eipoib_rxq_alloc(void)
+{
+    struct netdev_rxq_eipoib *rx = xzalloc(sizeof *rx);
+    return &rx->up;
+}
+
+static int
+netdev_eipoib_rxq_construct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+    return 0;
+}
+
+static void
+netdev_eipoib_rxq_destruct(struct netdev_rxq *rxq OVS_UNUSED)
+{
+}
+
+static void
+netdev_eipoib_rxq_dealloc(struct netdev_rxq *rxq)
+{
+    free(netdev_rxq_eipoib_cast(rxq));
+}
+
+/* Translates 'r' and adds it to 'batch', or drops it. */
+static void
+eipoib_rx_one(struct netdev_eipoib *dev, struct eipoib_part *part,
+              struct ib_recv *r, struct dp_packet_batch *batch)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_pkt pkt = eipoib_pkt_from_dp_packet(r->packet);
+    struct eipoib_rx_meta meta = {
+        .pkey = ipoib_pkey_full(part->pkey),
+        .dst_qpn = ib_endpoint_qpn(r->ep),
+        .src_qpn = r->src_qpn,
+        .slid = r->slid,
+        .has_grh = r->has_grh,
+        .sgid = r->sgid,
+        .dgid = r->dgid,
+    };
+    struct eipoib_rx_info info;
+    enum eipoib_verdict v = eipoib_xlate_rx(&dev->xlate, &pkt, &meta, &info);
+
+    if (v != EIPOIB_OK) {
+        eipoib_count_verdict(dev, v, false);
+        dp_packet_delete(r->packet);
+        return;
+    }
+    if (info.to_vif) {
+        struct eipoib_vif_ep *vep = info.vif.endpoint;
+        vep->rx_packets++;
+    }
+    eipoib_pkt_to_dp_packet(&pkt, r->packet);
+    dev->stats.rx_packets++;
+    dev->stats.rx_bytes += pkt.len;
+    dp_packet_batch_add(batch, r->packet);
+}
+
+static int
+netdev_eipoib_rxq_recv(struct netdev_rxq *rxq, struct dp_packet_batch *batch,
+                       int *qfill)
+{
+    struct netdev_eipoib *dev = netdev_eipoib_cast(rxq->netdev);
+    struct eipoib_part *part;
+
+    dp_packet_batch_init(batch);
+    ovs_mutex_lock(&dev->mutex);
+    eipoib_tables_set_time(dev->tables, time_msec());
+    HMAP_FOR_EACH (part, node, &dev->parts) {
+        size_t room = NETDEV_MAX_BURST - dp_packet_batch_size(batch);
+        struct ib_recv recvs[IB_RECV_BATCH];
+        size_t n = 0;
+
+        if (!room) {
+            break;
+        }
+        if (ib_port_recv(part->port, recvs, MIN(room, IB_RECV_BATCH), &n)) {
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            eipoib_rx_one(dev, part, &recvs[i], batch);
+        }
+    }
+    ovs_mutex_unlock(&dev->mutex);
+
+    if (qfill) {
+        *qfill = 0;
+    }
+    return dp_packet_batch_is_empty(batch) ? EAGAIN : 0;
+}
+
+static void
+netdev_eipoib_rxq_wait(struct netdev_rxq *rxq)
+{
+    struct netdev_eipoib *dev = netdev_eipoib_cast(rxq->netdev);
+    struct eipoib_part *part;
+
+    ovs_mutex_lock(&dev->mutex);
+    HMAP_FOR_EACH (part, node, &dev->parts) {
+        ib_port_recv_wait(part->port);
+    }
+    ovs_mutex_unlock(&dev->mutex);
+}
+
+/* Periodic work: the transport, partitions coming up, vifs getting their
+ * QPNs, aging. */
+
+static void
+eipoib_part_run(struct netdev_eipoib *dev, struct eipoib_part *part)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ib_port_attr attr;
+
+    ib_port_run(part->port);
+    ib_port_get_attr(part->port, &attr);
+
+    bool active = attr.state == IB_PORT_ACTIVE;
+    if (active && !part->base) {
+        ib_endpoint_create(part->port, IB_EP_BLOCK_SELF_MCAST_LOOPBACK,
+                           NULL, &part->base);
+    }
+    if (active && part->base && !part->joined) {
+        struct ipoib_gid mgid;
+
+        ipoib_broadcast_mgid(ipoib_pkey_full(part->pkey), IPOIB_SCOPE_LINK,
+                             &mgid);
+        part->joined = !ib_endpoint_join(part->base, &mgid, IB_JOIN_FULL);
+    }
+    uint32_t base_qpn = part->base ? ib_endpoint_qpn(part->base) : 0;
+    if (active != part->active
+        || (active && (attr.epoch != part->epoch
+                       || base_qpn != part->published_base_qpn))) {
+        part->active = active;
+        part->epoch = attr.epoch;
+        eipoib_part_publish(dev, part);
+        if (part == dev->untagged && active) {
+            eipoib_xlate_init(&dev->xlate, &eipoib_tables_ops, dev->tables,
+                              attr.lid, &attr.gid);
+        }
+        VLOG_INFO("%s: partition 0x%04"PRIx16" %s (LID %"PRIu16", "
+                  "IPoIB MTU %"PRIu32")", netdev_get_name(&dev->up),
+                  part->pkey, active ? "up" : "down", attr.lid,
+                  ib_port_attr_ipoib_mtu(&attr));
+    }
+}
+
+/* Moves vifs whose endpoints have their QPNs into the tables, and sends
+ * what they held. */
+static void
+eipoib_pending_run(struct netdev_eipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_pending *p;
+
+    HMAP_FOR_EACH_SAFE (p, node, &dev->pending) {
+        uint32_t qpn = ib_endpoint_qpn(p->vep->ep);
+        if (!qpn || !p->vep->part->active) {
+            continue;
+        }
+
+        struct eipoib_vif vif;
+        memset(&vif, 0, sizeof vif);
+        memcpy(vif.mac, p->mac.ea, sizeof vif.mac);
+        vif.vlan = p->vlan;
+        vif.qpn = qpn;
+        vif.endpoint = p->vep;
+        enum eipoib_table_result r = eipoib_tables_add_vif(dev->tables, &vif,
+                                                           p->is_static);
+        if (r != EIPOIB_TABLE_OK) {
+            size_t n = dp_packet_batch_size(&p->held);
+            dev->drops[EIPOIB_DROP_TX_VIF_REFUSED] += n;
+            dev->stats.tx_dropped += n;
+            eipoib_pending_destroy(dev, p, true);
+            continue;
+        }
+
+        struct dp_packet_batch held = p->held;
+        struct dp_packet *packet;
+        dp_packet_batch_init(&p->held);
+        eipoib_pending_destroy(dev, p, false);
+        DP_PACKET_BATCH_FOR_EACH (i, packet, &held) {
+            eipoib_tx_one(dev, packet);
+        }
+    }
+}
+
+static void
+eipoib_run(struct netdev_eipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_part *part;
+    long long int now = time_msec();
+
+    eipoib_tables_set_time(dev->tables, now);
+    HMAP_FOR_EACH (part, node, &dev->parts) {
+        eipoib_part_run(dev, part);
+    }
+    eipoib_pending_run(dev);
+    if (now >= dev->next_expire) {
+        eipoib_tables_expire(dev->tables, eipoib_vif_expired, NULL);
+        dev->next_expire = now + EIPOIB_EXPIRE_INTERVAL_MS;
+    }
+
+    bool carrier = dev->untagged && dev->untagged->active;
+    if (carrier != dev->carrier) {
+        dev->carrier = carrier;
+        netdev_change_seq_changed(&dev->up);
+    }
+}
+
+static void
+netdev_eipoib_run(const struct netdev_class *netdev_class OVS_UNUSED)
+{
+    struct netdev_eipoib *dev;
+
+    ovs_mutex_lock(&eipoib_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &eipoib_list) {
+        ovs_mutex_lock(&dev->mutex);
+        eipoib_run(dev);
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&eipoib_list_mutex);
+}
+
+static void
+netdev_eipoib_wait(const struct netdev_class *netdev_class OVS_UNUSED)
+{
+    struct netdev_eipoib *dev;
+
+    ovs_mutex_lock(&eipoib_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &eipoib_list) {
+        struct eipoib_part *part;
+
+        ovs_mutex_lock(&dev->mutex);
+        HMAP_FOR_EACH (part, node, &dev->parts) {
+            ib_port_wait(part->port);
+        }
+        if (!hmap_is_empty(&dev->pending)) {
+            /* QPNs arrive through the transport's fds; also poll now and
+             * then in case a backend assigns them without I/O. */
+            poll_timer_wait(100);
+        }
+        poll_timer_wait_until(dev->next_expire);
+        ovs_mutex_unlock(&dev->mutex);
+    }
+    ovs_mutex_unlock(&eipoib_list_mutex);
+}
+
+/* Life cycle. */
+
 static struct netdev *
 netdev_eipoib_alloc(void)
 {
@@ -87,19 +762,45 @@ static int
 netdev_eipoib_construct(struct netdev *netdev)
 {
     struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
+    struct eipoib_tables_config tc;
 
     ovs_mutex_init(&dev->mutex);
     /* A locally administered unicast MAC: the port's own address on the
-     * bridge.  The IPoIB address comes from the transport. */
+     * bridge.  The IPoIB addresses come from the transport. */
     eth_addr_random(&dev->hwaddr);
-    dev->flags = 0;
     smap_init(&dev->options);
-    dev->config_error = xstrdup("not configured");
+    hmap_init(&dev->parts);
+    hmap_init(&dev->pending);
+    eipoib_tables_config_default(&tc);
+    dev->tables = eipoib_tables_create(&tc);
+    eipoib_xlate_init(&dev->xlate, &eipoib_tables_ops, dev->tables, 0,
+                      &no_gid);
 
     ovs_mutex_lock(&eipoib_list_mutex);
     ovs_list_push_back(&eipoib_list, &dev->list_node);
     ovs_mutex_unlock(&eipoib_list_mutex);
     return 0;
+}
+
+/* Drops every partition, vif and neighbour. */
+static void
+eipoib_teardown(struct netdev_eipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_pending *p;
+    struct eipoib_part *part;
+
+    HMAP_FOR_EACH_SAFE (p, node, &dev->pending) {
+        eipoib_pending_destroy(dev, p, true);
+    }
+    eipoib_tables_for_each_vif(dev->tables, eipoib_vif_free, NULL);
+    eipoib_tables_destroy(dev->tables);
+    dev->tables = NULL;
+
+    HMAP_FOR_EACH_SAFE (part, node, &dev->parts) {
+        eipoib_part_destroy(dev, part);
+    }
+    dev->untagged = NULL;
 }
 
 static void
@@ -111,8 +812,16 @@ netdev_eipoib_destruct(struct netdev *netdev)
     ovs_list_remove(&dev->list_node);
     ovs_mutex_unlock(&eipoib_list_mutex);
 
+    ovs_mutex_lock(&dev->mutex);
+    eipoib_teardown(dev);
+    ovs_mutex_unlock(&dev->mutex);
+
+    hmap_destroy(&dev->parts);
+    hmap_destroy(&dev->pending);
     smap_destroy(&dev->options);
-    free(dev->config_error);
+    free(dev->transport);
+    free(dev->fabric);
+    free(dev->node);
     ovs_mutex_destroy(&dev->mutex);
 }
 
@@ -122,13 +831,136 @@ netdev_eipoib_dealloc(struct netdev *netdev)
     free(netdev_eipoib_cast(netdev));
 }
 
-/* Checks 'args' and returns NULL if the port could run with them, otherwise
- * a malloc()ed message saying what is wrong or missing. */
-static char *
-eipoib_check_options(const struct smap *args)
+/* Configuration. */
+
+struct eipoib_config {
+    const char *transport;
+    const char *fabric;
+    const char *node;
+    uint16_t pkey;
+    struct eipoib_partition maps[64];   /* VLAN -> P_Key. */
+    size_t n_maps;
+    struct eipoib_tables_config tables;
+};
+
+static bool
+eipoib_parse_pkey(const char *s, uint16_t *pkey)
 {
-    static const char *const known[] = { "transport", "fabric" };
+    char *end;
+    unsigned long v = strtoul(s, &end, 0);
+
+    if (end == s || *end || v > 0xffff || !ipoib_pkey_is_valid(v)) {
+        return false;
+    }
+    *pkey = v;
+    return true;
+}
+
+/* Parses "10:0x8001,20:0x8002" into 'cfg->maps'. */
+static char *
+eipoib_parse_vlan_pkeys(const char *s, struct eipoib_config *cfg)
+{
+    char *copy = xstrdup(s), *save = NULL, *error = NULL;
+
+    for (char *tok = strtok_r(copy, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        char *colon = strchr(tok, ':');
+        unsigned long vlan;
+        uint16_t pkey;
+        char *end;
+
+        if (!colon) {
+            error = xasprintf("options:vlan-pkeys: \"%s\" is not VLAN:PKEY",
+                              tok);
+            break;
+        }
+        *colon = '\0';
+        vlan = strtoul(tok, &end, 10);
+        if (end == tok || *end || vlan < 1 || vlan > 4094) {
+            error = xasprintf("options:vlan-pkeys: \"%s\" is not a VLAN "
+                              "(1 to 4094)", tok);
+            break;
+        }
+        if (!eipoib_parse_pkey(colon + 1, &pkey)) {
+            error = xasprintf("options:vlan-pkeys: \"%s\" is not a P_Key",
+                              colon + 1);
+            break;
+        }
+        for (size_t i = 0; i < cfg->n_maps; i++) {
+            if (cfg->maps[i].vlan == vlan) {
+                error = xasprintf("options:vlan-pkeys: VLAN %lu is mapped "
+                                  "twice", vlan);
+            } else if (ipoib_pkey_full(cfg->maps[i].pkey)
+                       == ipoib_pkey_full(pkey)) {
+                error = xasprintf("options:vlan-pkeys: P_Key 0x%04"PRIx16
+                                  " is mapped twice", pkey);
+            }
+        }
+        if (ipoib_pkey_full(pkey) == ipoib_pkey_full(cfg->pkey)) {
+            error = xasprintf("options:vlan-pkeys: P_Key 0x%04"PRIx16" is "
+                              "already the untagged partition (options:pkey)",
+                              pkey);
+        }
+        if (error) {
+            break;
+        }
+        if (cfg->n_maps >= ARRAY_SIZE(cfg->maps)) {
+            error = xasprintf("options:vlan-pkeys: more than %"PRIuSIZE
+                              " partitions", ARRAY_SIZE(cfg->maps));
+            break;
+        }
+        cfg->maps[cfg->n_maps].vlan = vlan;
+        cfg->maps[cfg->n_maps].pkey = pkey;
+        cfg->n_maps++;
+    }
+    free(copy);
+    return error;
+}
+
+static char *
+eipoib_parse_count(const struct smap *args, const char *key, size_t min,
+                   size_t *valuep)
+{
+    const char *s = smap_get(args, key);
+    unsigned long long v;
+    char *end;
+
+    if (!s) {
+        return NULL;
+    }
+    v = strtoull(s, &end, 10);
+    if (end == s || *end || v < min || v > 1000000) {
+        return xasprintf("options:%s=%s is not a number from %"PRIuSIZE
+                         " to 1000000", key, s, min);
+    }
+    *valuep = v;
+    return NULL;
+}
+
+static char *
+eipoib_parse_seconds(const struct smap *args, const char *key,
+                     long long *msp)
+{
+    size_t secs;
+    char *error = eipoib_parse_count(args, key, 0, &secs);
+
+    if (!error && smap_get(args, key)) {
+        *msp = secs * 1000LL;
+    }
+    return error;
+}
+
+/* Checks 'args' into 'cfg'.  Returns NULL, or a malloc()ed message saying
+ * what is wrong or missing. */
+static char *
+eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
+{
+    static const char *const known[] = {
+        "transport", "fabric", "node", "pkey", "vlan-pkeys", "max-vifs",
+        "vif-idle", "max-neighbors", "neighbor-idle",
+    };
     const struct smap_node *node;
+    char *error;
 
     SMAP_FOR_EACH (node, args) {
         bool found = false;
@@ -143,18 +975,132 @@ eipoib_check_options(const struct smap *args)
         }
     }
 
-    const char *transport = smap_get(args, "transport");
-    const char *fabric = smap_get(args, "fabric");
-    if (transport && strcmp(transport, "soft") && strcmp(transport, "verbs")) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->transport = smap_get(args, "transport");
+    cfg->fabric = smap_get(args, "fabric");
+    cfg->node = smap_get(args, "node");
+    if (cfg->transport && strcmp(cfg->transport, "soft")
+        && strcmp(cfg->transport, "verbs")) {
         return xasprintf("options:transport=%s is not a transport "
-                         "(use \"soft\" or \"verbs\")", transport);
+                         "(use \"soft\" or \"verbs\")", cfg->transport);
     }
-    if (!transport && !fabric) {
+    if (!cfg->transport && !cfg->fabric) {
         return xstrdup("no IB transport: set options:fabric=unix:PATH "
                        "(soft fabric) or options:transport=verbs");
     }
-    return xasprintf("IB transport \"%s\" is not available in this "
-                     "ovs-vswitchd yet", transport ? transport : "soft");
+    if (!cfg->transport) {
+        cfg->transport = "soft";
+    }
+    if (!ib_transport_lookup(cfg->transport)) {
+        return xasprintf("IB transport \"%s\" is not available in this "
+                         "ovs-vswitchd yet", cfg->transport);
+    }
+    if (!strcmp(cfg->transport, "soft") && !cfg->fabric) {
+        return xstrdup("the soft transport needs options:fabric=unix:PATH, "
+                       "the eipoib-fabric daemon's socket");
+    }
+
+    cfg->pkey = IPOIB_PKEY_DEFAULT;
+    const char *pkey = smap_get(args, "pkey");
+    if (pkey && !eipoib_parse_pkey(pkey, &cfg->pkey)) {
+        return xasprintf("options:pkey=%s is not a P_Key (0x0001 to 0xffff, "
+                         "not 0x8000)", pkey);
+    }
+    const char *vlan_pkeys = smap_get(args, "vlan-pkeys");
+    if (vlan_pkeys && (error = eipoib_parse_vlan_pkeys(vlan_pkeys, cfg))) {
+        return error;
+    }
+
+    eipoib_tables_config_default(&cfg->tables);
+    if ((error = eipoib_parse_count(args, "max-vifs", 1,
+                                    &cfg->tables.max_vifs))
+        || (error = eipoib_parse_count(args, "max-neighbors", 1,
+                                       &cfg->tables.max_neighbors))
+        || (error = eipoib_parse_seconds(args, "vif-idle",
+                                         &cfg->tables.vif_idle_ms))
+        || (error = eipoib_parse_seconds(args, "neighbor-idle",
+                                         &cfg->tables.neighbor_idle_ms))) {
+        return error;
+    }
+    return NULL;
+}
+
+/* True if 'a' and 'b' differ in what needs the partitions reopened. */
+static bool
+eipoib_config_changes_ports(const struct smap *a, const struct smap *b)
+{
+    static const char *const keys[] = {
+        "transport", "fabric", "node", "pkey", "vlan-pkeys",
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        if (!nullable_string_is_equal(smap_get(a, keys[i]),
+                                      smap_get(b, keys[i]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static char *
+eipoib_part_open(struct netdev_eipoib *dev, uint16_t vlan, uint16_t pkey)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct ib_port_options opts = {
+        .pkey = pkey,
+        .rx_headroom = EIPOIB_RX_HEADROOM + DP_NETDEV_HEADROOM,
+        .node_name = dev->node,
+    };
+    struct ib_port *port;
+    int error = ib_port_open(dev->transport, dev->fabric, &opts, &port);
+    if (error) {
+        return xasprintf("could not open IB port %s (%s)", dev->fabric,
+                         ovs_strerror(error));
+    }
+
+    struct eipoib_part *part = xzalloc(sizeof *part);
+    part->vlan = vlan;
+    part->pkey = pkey;
+    part->port = port;
+    hmap_insert(&dev->parts, &part->node, hash_int(vlan, 0));
+    if (vlan == EIPOIB_VLAN_NONE) {
+        dev->untagged = part;
+    }
+    eipoib_part_publish(dev, part);
+    return NULL;
+}
+
+static char *
+eipoib_setup(struct netdev_eipoib *dev, const struct eipoib_config *cfg)
+    OVS_REQUIRES(dev->mutex)
+{
+    char *error;
+
+    free(dev->transport);
+    free(dev->fabric);
+    free(dev->node);
+    dev->transport = xstrdup(cfg->transport);
+    dev->fabric = nullable_xstrdup(cfg->fabric);
+    if (cfg->node) {
+        dev->node = xstrdup(cfg->node);
+    } else {
+        char host[64];
+        if (gethostname(host, sizeof host)) {
+            ovs_strlcpy(host, "host", sizeof host);
+        }
+        host[sizeof host - 1] = '\0';
+        dev->node = xasprintf("%s-%s", host, netdev_get_name(&dev->up));
+    }
+
+    dev->tables = eipoib_tables_create(&cfg->tables);
+    eipoib_xlate_init(&dev->xlate, &eipoib_tables_ops, dev->tables, 0,
+                      &no_gid);
+    error = eipoib_part_open(dev, EIPOIB_VLAN_NONE, cfg->pkey);
+    for (size_t i = 0; !error && i < cfg->n_maps; i++) {
+        error = eipoib_part_open(dev, cfg->maps[i].vlan, cfg->maps[i].pkey);
+    }
+    dev->next_expire = 0;
+    return error;
 }
 
 static int
@@ -162,13 +1108,27 @@ netdev_eipoib_set_config(struct netdev *netdev, const struct smap *args,
                          char **errp)
 {
     struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
-    char *error = eipoib_check_options(args);
+    struct eipoib_config cfg;
+    char *error = eipoib_parse_config(args, &cfg);
+
+    if (error) {
+        VLOG_WARN("%s: %s", netdev_get_name(netdev), error);
+        *errp = error;
+        return EINVAL;
+    }
 
     ovs_mutex_lock(&dev->mutex);
+    if (!dev->untagged || eipoib_config_changes_ports(&dev->options, args)) {
+        eipoib_teardown(dev);
+        error = eipoib_setup(dev, &cfg);
+    } else {
+        eipoib_tables_set_config(dev->tables, &cfg.tables);
+    }
     smap_destroy(&dev->options);
     smap_clone(&dev->options, args);
-    free(dev->config_error);
-    dev->config_error = error ? xstrdup(error) : NULL;
+    if (!error) {
+        eipoib_run(dev);
+    }
     ovs_mutex_unlock(&dev->mutex);
 
     if (error) {
@@ -176,6 +1136,7 @@ netdev_eipoib_set_config(struct netdev *netdev, const struct smap *args,
         *errp = error;
         return EINVAL;
     }
+    netdev_change_seq_changed(netdev);
     return 0;
 }
 
@@ -190,19 +1151,7 @@ netdev_eipoib_get_config(const struct netdev *netdev, struct smap *args)
     return 0;
 }
 
-static int
-netdev_eipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
-                   struct dp_packet_batch *batch,
-                   bool concurrent_txq OVS_UNUSED)
-{
-    struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
-
-    ovs_mutex_lock(&dev->mutex);
-    dev->tx_dropped += dp_packet_batch_size(batch);
-    ovs_mutex_unlock(&dev->mutex);
-    dp_packet_delete_batch(batch, true);
-    return EOPNOTSUPP;
-}
+/* Attributes. */
 
 static int
 netdev_eipoib_get_etheraddr(const struct netdev *netdev,
@@ -231,10 +1180,36 @@ netdev_eipoib_set_etheraddr(struct netdev *netdev, const struct eth_addr mac)
     return 0;
 }
 
+/* The smallest IPoIB MTU of the partitions: what every VM must keep to. */
 static int
-netdev_eipoib_get_mtu(const struct netdev *netdev OVS_UNUSED, int *mtup)
+netdev_eipoib_get_mtu(const struct netdev *netdev, int *mtup)
 {
-    *mtup = EIPOIB_DEFAULT_MTU;
+    struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
+    struct eipoib_part *part;
+    int mtu = EIPOIB_DEFAULT_MTU;
+
+    ovs_mutex_lock(&dev->mutex);
+    HMAP_FOR_EACH (part, node, &dev->parts) {
+        struct ib_port_attr attr;
+
+        ib_port_get_attr(part->port, &attr);
+        if (ib_port_attr_ipoib_mtu(&attr)) {
+            mtu = MIN(mtu, ib_port_attr_ipoib_mtu(&attr));
+        }
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    *mtup = mtu;
+    return 0;
+}
+
+static int
+netdev_eipoib_get_carrier(const struct netdev *netdev, bool *carrier)
+{
+    struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
+
+    ovs_mutex_lock(&dev->mutex);
+    *carrier = dev->carrier;
+    ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
 
@@ -245,8 +1220,43 @@ netdev_eipoib_get_stats(const struct netdev *netdev,
     struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
 
     ovs_mutex_lock(&dev->mutex);
-    stats->tx_dropped = dev->tx_dropped;
+    stats->rx_packets = dev->stats.rx_packets;
+    stats->tx_packets = dev->stats.tx_packets;
+    stats->rx_bytes = dev->stats.rx_bytes;
+    stats->tx_bytes = dev->stats.tx_bytes;
+    stats->rx_dropped = dev->stats.rx_dropped;
+    stats->tx_dropped = dev->stats.tx_dropped;
+    stats->rx_length_errors = dev->stats.rx_length_errors;
+    stats->tx_errors = dev->stats.tx_errors;
     ovs_mutex_unlock(&dev->mutex);
+    return 0;
+}
+
+/* Every drop reason, zero or not, so that users can rely on the names. */
+static int
+netdev_eipoib_get_custom_stats(const struct netdev *netdev,
+                               struct netdev_custom_stats *custom)
+{
+    struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
+    size_t n = 0;
+
+    custom->counters = xcalloc(N_EIPOIB_VERDICTS + N_EIPOIB_DROPS,
+                               sizeof *custom->counters);
+    ovs_mutex_lock(&dev->mutex);
+    for (int v = 0; v < N_EIPOIB_VERDICTS; v++) {
+        if (eipoib_verdict_is_drop(v)) {
+            ovs_strlcpy(custom->counters[n].name, eipoib_verdict_name(v),
+                        NETDEV_CUSTOM_STATS_NAME_SIZE);
+            custom->counters[n++].value = dev->verdicts[v];
+        }
+    }
+    for (int d = 0; d < N_EIPOIB_DROPS; d++) {
+        ovs_strlcpy(custom->counters[n].name, eipoib_drop_names[d],
+                    NETDEV_CUSTOM_STATS_NAME_SIZE);
+        custom->counters[n++].value = dev->drops[d];
+    }
+    ovs_mutex_unlock(&dev->mutex);
+    custom->size = n;
     return 0;
 }
 
@@ -257,9 +1267,19 @@ netdev_eipoib_get_status(const struct netdev *netdev, struct smap *smap)
 
     ovs_mutex_lock(&dev->mutex);
     smap_add(smap, "driver_name", "eipoib");
-    if (dev->config_error) {
-        smap_add(smap, "eipoib_error", dev->config_error);
+    smap_add(smap, "transport", dev->transport);
+    if (dev->untagged) {
+        struct ib_port_attr attr;
+        char gid[IPOIB_GID_STRLEN];
+
+        ib_port_get_attr(dev->untagged->port, &attr);
+        smap_add(smap, "ib_state", ib_port_state_to_string(attr.state));
+        smap_add_format(smap, "lid", "%"PRIu16, attr.lid);
+        smap_add(smap, "gid", ipoib_gid_format(&attr.gid, gid));
     }
+    smap_add_format(smap, "partitions", "%"PRIuSIZE, hmap_count(&dev->parts));
+    smap_add_format(smap, "vifs", "%"PRIuSIZE,
+                    eipoib_tables_n_vifs(dev->tables));
     ovs_mutex_unlock(&dev->mutex);
     return 0;
 }
@@ -284,27 +1304,104 @@ netdev_eipoib_update_flags(struct netdev *netdev,
     return 0;
 }
 
-static void
-eipoib_show_one(struct ds *reply, struct netdev_eipoib *dev)
+/* ovs-appctl commands. */
+
+static struct netdev_eipoib *
+eipoib_find_locked(const char *name)
+    OVS_REQUIRES(eipoib_list_mutex)
 {
-    ovs_mutex_lock(&dev->mutex);
-    ds_put_format(reply, "%s:\n", netdev_get_name(&dev->up));
-    ds_put_format(reply, "  state: %s\n",
-                  dev->config_error ? "not running" : "running");
-    if (dev->config_error) {
-        ds_put_format(reply, "  error: %s\n", dev->config_error);
+    struct netdev_eipoib *dev;
+
+    LIST_FOR_EACH (dev, list_node, &eipoib_list) {
+        if (!strcmp(name, netdev_get_name(&dev->up))) {
+            return dev;
+        }
     }
-    ds_put_format(reply, "  drops: tx_no_transport=%"PRIu64"\n",
-                  dev->tx_dropped);
-    ovs_mutex_unlock(&dev->mutex);
+    return NULL;
+}
+
+static void
+eipoib_show_partition(const struct eipoib_partition *p, void *ds_)
+{
+    struct ds *ds = ds_;
+
+    ds_put_format(ds, "    pkey 0x%04"PRIx16"  vlan %-4"PRIu16"  mtu %-4"
+                  PRIu16"  base-qpn 0x%06"PRIx32"\n",
+                  p->pkey, p->vlan, p->mtu, p->base_qpn);
+}
+
+struct eipoib_show_vif_aux {
+    struct ds *ds;
+    const struct netdev_eipoib *dev;
+};
+
+static void
+eipoib_show_vif(const struct eipoib_vif *vif, bool is_static,
+                long long age_ms, void *aux_)
+{
+    struct eipoib_show_vif_aux *aux = aux_;
+    const struct eipoib_vif_ep *vep = vif->endpoint;
+    struct eth_addr mac;
+
+    memcpy(mac.ea, vif->mac, sizeof mac.ea);
+    ds_put_format(aux->ds, "    "ETH_ADDR_FMT"  vlan %-4"PRIu16"  "
+                  "qpn 0x%06"PRIx32"  %-6s  rx %"PRIu64"  tx %"PRIu64
+                  "  idle %llds\n", ETH_ADDR_ARGS(mac), vif->vlan, vif->qpn,
+                  is_static ? "static" : "snooped",
+                  vep->rx_packets, vep->tx_packets, age_ms / 1000);
+}
+
+static void
+eipoib_show_one(struct ds *ds, struct netdev_eipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    ds_put_format(ds, "%s:\n", netdev_get_name(&dev->up));
+    ds_put_format(ds, "  transport: %s %s (node %s)\n", dev->transport,
+                  dev->fabric ? dev->fabric : "", dev->node);
+    if (dev->untagged) {
+        struct ib_port_attr attr;
+        char gid[IPOIB_GID_STRLEN];
+
+        ib_port_get_attr(dev->untagged->port, &attr);
+        ds_put_format(ds, "  port: %s  lid %"PRIu16"  gid %s  qkey 0x%"
+                      PRIx32"\n", ib_port_state_to_string(attr.state),
+                      attr.lid, ipoib_gid_format(&attr.gid, gid), attr.qkey);
+    }
+
+    ds_put_format(ds, "  partitions:\n");
+    eipoib_tables_for_each_partition(dev->tables, eipoib_show_partition, ds);
+
+    ds_put_format(ds, "  vifs: %"PRIuSIZE" (pending %"PRIuSIZE")\n",
+                  eipoib_tables_n_vifs(dev->tables),
+                  hmap_count(&dev->pending));
+    struct eipoib_show_vif_aux aux = { ds, dev };
+    eipoib_tables_for_each_vif(dev->tables, eipoib_show_vif, &aux);
+
+    ds_put_format(ds, "  neighbors: %"PRIuSIZE"\n",
+                  eipoib_tables_n_neighbors(dev->tables));
+    ds_put_format(ds, "  traffic: rx %"PRIu64" packets, tx %"PRIu64
+                  " packets\n", dev->stats.rx_packets, dev->stats.tx_packets);
+    ds_put_format(ds, "  drops:\n");
+    for (int v = 0; v < N_EIPOIB_VERDICTS; v++) {
+        if (eipoib_verdict_is_drop(v) && dev->verdicts[v]) {
+            ds_put_format(ds, "    %-22s %"PRIu64"\n",
+                          eipoib_verdict_name(v), dev->verdicts[v]);
+        }
+    }
+    for (int d = 0; d < N_EIPOIB_DROPS; d++) {
+        if (dev->drops[d]) {
+            ds_put_format(ds, "    %-22s %"PRIu64"\n", eipoib_drop_names[d],
+                          dev->drops[d]);
+        }
+    }
 }
 
 static void
 eipoib_unixctl_show(struct unixctl_conn *conn, int argc,
                     const char *argv[], void *aux OVS_UNUSED)
 {
-    struct netdev_eipoib *dev;
     struct ds reply = DS_EMPTY_INITIALIZER;
+    struct netdev_eipoib *dev;
     bool found = false;
 
     ovs_mutex_lock(&eipoib_list_mutex);
@@ -312,7 +1409,9 @@ eipoib_unixctl_show(struct unixctl_conn *conn, int argc,
         if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
             continue;
         }
+        ovs_mutex_lock(&dev->mutex);
         eipoib_show_one(&reply, dev);
+        ovs_mutex_unlock(&dev->mutex);
         found = true;
     }
     ovs_mutex_unlock(&eipoib_list_mutex);
@@ -325,9 +1424,198 @@ eipoib_unixctl_show(struct unixctl_conn *conn, int argc,
     ds_destroy(&reply);
 }
 
+static void
+eipoib_show_neighbor(const struct eipoib_neighbor *n, long long age_ms,
+                     void *ds_)
+{
+    struct ds *ds = ds_;
+    char addr[IPOIB_ADDR_STRLEN];
+    struct eth_addr mac;
+
+    memcpy(mac.ea, n->mac, sizeof mac.ea);
+    ds_put_format(ds, "  "ETH_ADDR_FMT"  %s  lid %-5"PRIu16"  age %llds\n",
+                  ETH_ADDR_ARGS(mac), ipoib_addr_format(&n->addr, addr),
+                  n->lid, age_ms / 1000);
+}
+
+static void
+eipoib_unixctl_neighbors(struct unixctl_conn *conn, int argc,
+                         const char *argv[], void *aux OVS_UNUSED)
+{
+    struct ds reply = DS_EMPTY_INITIALIZER;
+    struct netdev_eipoib *dev;
+    bool found = false;
+
+    ovs_mutex_lock(&eipoib_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &eipoib_list) {
+        if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
+            continue;
+        }
+        ovs_mutex_lock(&dev->mutex);
+        ds_put_format(&reply, "%s: %"PRIuSIZE" neighbors\n",
+                      netdev_get_name(&dev->up),
+                      eipoib_tables_n_neighbors(dev->tables));
+        eipoib_tables_for_each_neighbor(dev->tables, eipoib_show_neighbor,
+                                        &reply);
+        ovs_mutex_unlock(&dev->mutex);
+        found = true;
+    }
+    ovs_mutex_unlock(&eipoib_list_mutex);
+
+    if (argc > 1 && !found) {
+        unixctl_command_reply_error(conn, "no such eipoib port");
+    } else {
+        unixctl_command_reply(conn, ds_cstr(&reply));
+    }
+    ds_destroy(&reply);
+}
+
+/* Parses "PORT MAC [VLAN]" and finds the port, with eipoib_list_mutex
+ * held.  Returns NULL after replying with an error. */
+static struct netdev_eipoib *
+eipoib_parse_vif_args(struct unixctl_conn *conn, int argc,
+                      const char *argv[], struct eth_addr *mac,
+                      uint16_t *vlan)
+    OVS_REQUIRES(eipoib_list_mutex)
+{
+    struct netdev_eipoib *dev = eipoib_find_locked(argv[1]);
+    if (!dev) {
+        unixctl_command_reply_error(conn, "no such eipoib port");
+        return NULL;
+    }
+    if (!eth_addr_from_string(argv[2], mac) || eth_addr_is_multicast(*mac)
+        || eth_addr_is_zero(*mac)) {
+        unixctl_command_reply_error(conn, "MAC must be a unicast Ethernet "
+                                    "address, e.g. 52:54:00:12:34:56");
+        return NULL;
+    }
+    *vlan = EIPOIB_VLAN_NONE;
+    if (argc > 3) {
+        char *end;
+        unsigned long v = strtoul(argv[3], &end, 10);
+        if (end == argv[3] || *end || v > 4094) {
+            unixctl_command_reply_error(conn, "VLAN must be 0 to 4094");
+            return NULL;
+        }
+        *vlan = v;
+    }
+    return dev;
+}
+
+static void
+eipoib_unixctl_add_vif(struct unixctl_conn *conn, int argc,
+                       const char *argv[], void *aux OVS_UNUSED)
+{
+    struct netdev_eipoib *dev;
+    struct eth_addr mac;
+    uint16_t vlan;
+
+    ovs_mutex_lock(&eipoib_list_mutex);
+    dev = eipoib_parse_vif_args(conn, argc, argv, &mac, &vlan);
+    if (dev) {
+        struct eipoib_vif vif;
+        const char *error = NULL;
+
+        ovs_mutex_lock(&dev->mutex);
+        if (eipoib_tables_find_vif(dev->tables, mac.ea, vlan, &vif)
+            || eipoib_pending_find(dev, mac, vlan)) {
+            error = "vif already exists";
+        } else {
+            eipoib_vif_start(dev, mac, vlan, true, &error);
+        }
+        ovs_mutex_unlock(&dev->mutex);
+        if (error) {
+            unixctl_command_reply_error(conn, error);
+        } else {
+            unixctl_command_reply(conn, NULL);
+        }
+    }
+    ovs_mutex_unlock(&eipoib_list_mutex);
+}
+
+static void
+eipoib_unixctl_del_vif(struct unixctl_conn *conn, int argc,
+                       const char *argv[], void *aux OVS_UNUSED)
+{
+    struct netdev_eipoib *dev;
+    struct eth_addr mac;
+    uint16_t vlan;
+
+    ovs_mutex_lock(&eipoib_list_mutex);
+    dev = eipoib_parse_vif_args(conn, argc, argv, &mac, &vlan);
+    if (dev) {
+        struct eipoib_pending *p;
+        struct eipoib_vif vif;
+        bool found = true;
+
+        ovs_mutex_lock(&dev->mutex);
+        if (eipoib_tables_del_vif(dev->tables, mac.ea, vlan, &vif)) {
+            eipoib_vif_expired(&vif, NULL);
+        } else if ((p = eipoib_pending_find(dev, mac, vlan))) {
+            eipoib_pending_destroy(dev, p, true);
+        } else {
+            found = false;
+        }
+        ovs_mutex_unlock(&dev->mutex);
+        if (found) {
+            unixctl_command_reply(conn, NULL);
+        } else {
+            unixctl_command_reply_error(conn, "no such vif");
+        }
+    }
+    ovs_mutex_unlock(&eipoib_list_mutex);
+}
+
+/* Forgets every neighbour and every snooped vif, as after a restart. */
+static void
+eipoib_flush(struct netdev_eipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_tables_config tc;
+
+    eipoib_tables_get_config(dev->tables, &tc);
+    struct eipoib_tables_config flush = tc;
+    flush.vif_idle_ms = 1;
+    flush.neighbor_idle_ms = 1;
+    flush.dhcp_idle_ms = 1;
+    eipoib_tables_set_config(dev->tables, &flush);
+    eipoib_tables_set_time(dev->tables, time_msec() + 1000);
+    eipoib_tables_expire(dev->tables, eipoib_vif_expired, NULL);
+    eipoib_tables_set_config(dev->tables, &tc);
+    eipoib_tables_set_time(dev->tables, time_msec());
+}
+
+static void
+eipoib_unixctl_flush(struct unixctl_conn *conn, int argc,
+                     const char *argv[], void *aux OVS_UNUSED)
+{
+    struct netdev_eipoib *dev;
+    bool found = false;
+
+    ovs_mutex_lock(&eipoib_list_mutex);
+    LIST_FOR_EACH (dev, list_node, &eipoib_list) {
+        if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
+            continue;
+        }
+        ovs_mutex_lock(&dev->mutex);
+        eipoib_flush(dev);
+        ovs_mutex_unlock(&dev->mutex);
+        found = true;
+    }
+    ovs_mutex_unlock(&eipoib_list_mutex);
+
+    if (argc > 1 && !found) {
+        unixctl_command_reply_error(conn, "no such eipoib port");
+    } else {
+        unixctl_command_reply(conn, NULL);
+    }
+}
+
 static const struct netdev_class netdev_eipoib_class = {
     .type = "eipoib",
     .is_pmd = false,
+    .run = netdev_eipoib_run,
+    .wait = netdev_eipoib_wait,
     .alloc = netdev_eipoib_alloc,
     .construct = netdev_eipoib_construct,
     .destruct = netdev_eipoib_destruct,
@@ -338,9 +1626,17 @@ static const struct netdev_class netdev_eipoib_class = {
     .get_etheraddr = netdev_eipoib_get_etheraddr,
     .set_etheraddr = netdev_eipoib_set_etheraddr,
     .get_mtu = netdev_eipoib_get_mtu,
+    .get_carrier = netdev_eipoib_get_carrier,
     .get_stats = netdev_eipoib_get_stats,
+    .get_custom_stats = netdev_eipoib_get_custom_stats,
     .get_status = netdev_eipoib_get_status,
     .update_flags = netdev_eipoib_update_flags,
+    .rxq_alloc = netdev_eipoib_rxq_alloc,
+    .rxq_construct = netdev_eipoib_rxq_construct,
+    .rxq_destruct = netdev_eipoib_rxq_destruct,
+    .rxq_dealloc = netdev_eipoib_rxq_dealloc,
+    .rxq_recv = netdev_eipoib_rxq_recv,
+    .rxq_wait = netdev_eipoib_rxq_wait,
 };
 
 /* Runs before main(): only registration here, no logging, no I/O. */
@@ -349,4 +1645,12 @@ OVS_CONSTRUCTOR(netdev_eipoib_register)
     netdev_register_provider(&netdev_eipoib_class);
     unixctl_command_register("eipoib/show", "[PORT]", 0, 1,
                              eipoib_unixctl_show, NULL);
+    unixctl_command_register("eipoib/neighbors", "[PORT]", 0, 1,
+                             eipoib_unixctl_neighbors, NULL);
+    unixctl_command_register("eipoib/add-vif", "PORT MAC [VLAN]", 2, 3,
+                             eipoib_unixctl_add_vif, NULL);
+    unixctl_command_register("eipoib/del-vif", "PORT MAC [VLAN]", 2, 3,
+                             eipoib_unixctl_del_vif, NULL);
+    unixctl_command_register("eipoib/flush", "[PORT]", 0, 1,
+                             eipoib_unixctl_flush, NULL);
 }

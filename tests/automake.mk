@@ -11,6 +11,7 @@ TESTSUITE_AT = \
 	tests/eipoib-macros.at \
 	tests/build.at \
 	tests/provider.at \
+	tests/uplink.at \
 	tests/unit.at \
 	tests/xlate.at \
 	tests/host.at
