@@ -202,7 +202,8 @@ class Port:
         self.pkey_wanted = pkey
         self.psn = 0
         self.up = True
-        self.counters = {'rx': 0, 'rx-bad': 0, 'rx-own-echo': 0}
+        self.counters = {'rx': 0, 'rx-bad': 0, 'rx-own-echo': 0,
+                         'rx-not-mine': 0}
 
         body = struct.pack('!HHIQ', 1, 0, 0, guid) + \
             name.encode().ljust(64, b'\x00')
@@ -332,6 +333,13 @@ class Port:
                 return 'up' if self.up else 'down'
             if ftype != DATA:
                 continue
+            qpn, = struct.unpack('!I', body[:4])
+            if qpn != self.qpn:
+                # Another connection's QP, maybe of the same port
+                # (section 2.1): the daemon must not send it here.
+                self.counters['rx-not-mine'] += 1
+                log('DATA for QP 0x%06x, not ours (0x%06x)' % (qpn, self.qpn))
+                continue
             try:
                 f = parse_packet(body[4:])
             except ValueError as e:
@@ -459,6 +467,8 @@ def cmd_info(port, host, args):
 
 
 def cmd_serve(port, host, args):
+    host.info('attached: lid %d gid %s qpn 0x%06x pkey 0x%04x' % (
+        port.lid, ipaddress.IPv6Address(port.gid), port.qpn, port.pkey))
     deadline = time.time() + args.time if args.time else None
     while deadline is None or time.time() < deadline:
         host.poll(0.2 if deadline is None

@@ -112,45 +112,63 @@ static const char *const drop_names[] = {
 struct port_name {
     char *name;                 /* Key in 'names'. */
     uint16_t lid;               /* 0 if never attached. */
+    struct fabric_port *port;   /* NULL while detached. */
     bool admin_down;            /* fabric/port-down. */
     bool has_pkeys;             /* Configured table, else the default. */
     uint16_t pkeys[IBFP_MAX_PKEYS];
     size_t n_pkeys;
 };
 
+struct fabric_conn;
+
 struct fabric_qp {
     struct hmap_node node;      /* In fabric_port's 'qps', by qpn. */
+    struct fabric_conn *conn;   /* The connection that created it. */
     uint32_t qpn;
     uint32_t qkey;
     uint16_t pkey;              /* As in the port's table. */
     uint16_t flags;             /* IBFP_QP_*. */
 };
 
-/* One connection, attached or not. */
+/* One attached HCA port.  Like a real port, which many processes use at
+ * once, it is shared by every connection attached under its name: they see
+ * one GUID, GID, LID, P_Key table and state, and QPNs unique across them
+ * (section 2.1).  It lives while any connection is attached. */
 struct fabric_port {
     struct ovs_list list_node;  /* In 'ports'. */
-    struct stream *stream;
-    char *peer;                 /* Stream name, for logging. */
-    struct port_name *pn;       /* NULL until attached. */
+    struct port_name *pn;
 
     uint16_t lid;
     uint64_t guid;
     struct ipoib_gid gid;
     bool up;
 
-    struct hmap qps;            /* struct fabric_qp. */
+    struct ovs_list conns;      /* struct fabric_conn, by 'port_node'. */
+    struct hmap qps;            /* struct fabric_qp of all its connections. */
     uint32_t next_qpn;
+};
+
+/* One connection, attached or not.  It owns the QPs it creates and the
+ * memberships it joins, and nothing else of its port. */
+struct fabric_conn {
+    struct ovs_list list_node;  /* In 'conns'. */
+    struct ovs_list port_node;  /* In its port's 'conns', once attached. */
+    unsigned int id;            /* Serial number, for fabric/show and logs. */
+    struct stream *stream;
+    char *peer;                 /* Stream name, for logging. */
+    struct fabric_port *port;   /* NULL until attached. */
+    size_t n_qps;               /* QPs it owns. */
 
     struct ofpbuf rxbuf;        /* Received bytes not yet handled. */
     struct ofpbuf txbuf;        /* Frames not yet sent. */
 
-    uint64_t rx_packets;        /* DATA received from the port. */
-    uint64_t tx_packets;        /* DATA delivered to the port. */
+    uint64_t rx_packets;        /* DATA received from the connection. */
+    uint64_t tx_packets;        /* DATA delivered to the connection. */
 };
 
 struct mcast_member {
     struct ovs_list node;       /* In mcast_group's 'members'. */
-    struct fabric_port *port;
+    struct fabric_conn *conn;   /* The connection that joined. */
     uint32_t qpn;               /* Full members: the attached QP. */
     uint8_t join_state;         /* One IBFP_JOIN_* value. */
 };
@@ -172,7 +190,7 @@ struct mcast_group {
 struct delayed_frame {
     struct ovs_list node;
     long long int due;          /* time_msec(). */
-    struct fabric_port *port;
+    struct fabric_conn *conn;
     struct ofpbuf frame;
 };
 
@@ -189,7 +207,9 @@ static char *capture_file;
 static char *unixctl_path;
 
 /* State. */
-static struct ovs_list ports = OVS_LIST_INITIALIZER(&ports);
+static struct ovs_list conns = OVS_LIST_INITIALIZER(&conns);
+static struct ovs_list ports = OVS_LIST_INITIALIZER(&ports); /* Attached. */
+static unsigned int next_conn_id = 1;
 static struct fabric_port *lid_to_port[IB_LID_UNICAST_MAX + 1];
 static uint16_t next_lid = IB_LID_UNICAST_MIN;
 static struct hmap groups = HMAP_INITIALIZER(&groups);
@@ -214,7 +234,7 @@ static void parse_options(int argc, char *argv[]);
 OVS_NO_RETURN static void usage(void);
 static void register_unixctl_commands(void);
 
-static void port_destroy(struct fabric_port *);
+static void conn_destroy(struct fabric_conn *);
 static void ensure_broadcast_groups(void);
 
 /* ---------------------------------------------------------------------- */
@@ -351,7 +371,7 @@ port_by_guid(uint64_t guid)
     struct fabric_port *port;
 
     LIST_FOR_EACH (port, list_node, &ports) {
-        if (port->pn && port->guid == guid) {
+        if (port->guid == guid) {
             return port;
         }
     }
@@ -364,26 +384,23 @@ port_by_gid(const struct ipoib_gid *gid)
     struct fabric_port *port;
 
     LIST_FOR_EACH (port, list_node, &ports) {
-        if (port->pn && !memcmp(&port->gid, gid, sizeof *gid)) {
+        if (!memcmp(&port->gid, gid, sizeof *gid)) {
             return port;
         }
     }
     return NULL;
 }
 
+/* The attached port called 'name', or NULL. */
 static struct fabric_port *
 port_by_name(const char *name)
 {
-    struct fabric_port *port;
+    const struct port_name *pn = shash_find_data(&names, name);
 
-    LIST_FOR_EACH (port, list_node, &ports) {
-        if (port->pn && !strcmp(port->pn->name, name)) {
-            return port;
-        }
-    }
-    return NULL;
+    return pn ? pn->port : NULL;
 }
 
+/* The QP 'qpn' of 'port', whichever connection owns it. */
 static struct fabric_qp *
 port_find_qp(const struct fabric_port *port, uint32_t qpn)
 {
@@ -395,6 +412,23 @@ port_find_qp(const struct fabric_port *port, uint32_t qpn)
         }
     }
     return NULL;
+}
+
+/* The QP 'qpn' if 'conn' owns it: a connection cannot use, change or
+ * destroy another connection's QPs, as a process cannot on an HCA. */
+static struct fabric_qp *
+conn_find_qp(const struct fabric_conn *conn, uint32_t qpn)
+{
+    struct fabric_qp *qp = conn->port ? port_find_qp(conn->port, qpn) : NULL;
+
+    return qp && qp->conn == conn ? qp : NULL;
+}
+
+/* For logs: the port name once attached, else the peer. */
+static const char *
+conn_name(const struct fabric_conn *conn)
+{
+    return conn->port ? conn->port->pn->name : conn->peer;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -474,14 +508,16 @@ group_destroy_if_empty(struct mcast_group *g)
     }
 }
 
+/* The membership of 'conn' in 'g' with 'join_state' (and, for a full
+ * member, QP 'qpn'), or NULL. */
 static struct mcast_member *
-group_find_member(const struct mcast_group *g, const struct fabric_port *port,
+group_find_member(const struct mcast_group *g, const struct fabric_conn *conn,
                   uint32_t qpn, uint8_t join_state)
 {
     struct mcast_member *m;
 
     LIST_FOR_EACH (m, node, &g->members) {
-        if (m->port == port && m->join_state == join_state
+        if (m->conn == conn && m->join_state == join_state
             && (join_state != IBFP_JOIN_FULL || m->qpn == qpn)) {
             return m;
         }
@@ -489,23 +525,27 @@ group_find_member(const struct mcast_group *g, const struct fabric_port *port,
     return NULL;
 }
 
+/* Whether any connection of 'port' holds a membership of any kind in 'g':
+ * the SA records memberships by port GID. */
 static bool
 group_has_port(const struct mcast_group *g, const struct fabric_port *port)
 {
     struct mcast_member *m;
 
     LIST_FOR_EACH (m, node, &g->members) {
-        if (m->port == port) {
+        if (m->conn->port == port) {
             return true;
         }
     }
     return false;
 }
 
-/* Removes memberships of 'port' (all of them if 'qpn' is 0, otherwise only
- * those of that QP) from every group. */
+/* Removes memberships from every group: those of 'conn' (all of them if
+ * 'qpn' is 0, otherwise only those of that QP), or, if 'conn' is NULL,
+ * those of every connection of 'port'. */
 static void
-groups_remove_port(struct fabric_port *port, uint32_t qpn)
+groups_remove(const struct fabric_port *port, const struct fabric_conn *conn,
+              uint32_t qpn)
 {
     struct mcast_group *g;
 
@@ -513,7 +553,9 @@ groups_remove_port(struct fabric_port *port, uint32_t qpn)
         struct mcast_member *m;
 
         LIST_FOR_EACH_SAFE (m, node, &g->members) {
-            if (m->port == port && (!qpn || m->qpn == qpn)) {
+            if (conn
+                ? m->conn == conn && (!qpn || m->qpn == qpn)
+                : m->conn->port == port) {
                 ovs_list_remove(&m->node);
                 free(m);
             }
@@ -570,28 +612,28 @@ corrupt_packet(uint8_t *pkt, size_t len)
 }
 
 static void
-port_queue_frame(struct fabric_port *port, const void *frame, size_t len)
+conn_queue_frame(struct fabric_conn *conn, const void *frame, size_t len)
 {
-    ofpbuf_put(&port->txbuf, frame, len);
+    ofpbuf_put(&conn->txbuf, frame, len);
 }
 
-/* Queues a DATA frame with 'pkt' for 'qp' of 'port', now or after the
- * configured delay. */
+/* Queues a DATA frame with 'pkt' for 'qp' to the connection that owns it,
+ * now or after the configured delay. */
 static void
-deliver(struct fabric_port *port, const struct fabric_qp *qp,
-        const uint8_t *pkt, size_t len)
+deliver(const struct fabric_qp *qp, const uint8_t *pkt, size_t len)
 {
-    struct ofpbuf *b = &port->txbuf;
+    struct fabric_conn *conn = qp->conn;
+    struct ofpbuf *b = &conn->txbuf;
     struct delayed_frame *d = NULL;
 
-    if (port->txbuf.size > MAX_TX_QUEUE) {
+    if (conn->txbuf.size > MAX_TX_QUEUE) {
         count_drop(DROP_PORT_CONGESTED);
         return;
     }
     if (fault_delay_ms) {
         d = xmalloc(sizeof *d);
         d->due = time_msec() + fault_delay_ms;
-        d->port = port;
+        d->conn = conn;
         ofpbuf_init(&d->frame, len + 16);
         b = &d->frame;
         ovs_list_push_back(&delayed, &d->node);
@@ -601,7 +643,7 @@ deliver(struct fabric_port *port, const struct fabric_qp *qp,
     if (fault_corrupt_n && fault_corrupt_egress) {
         corrupt_packet(copy, len);
     }
-    port->tx_packets++;
+    conn->tx_packets++;
     n_delivered++;
 }
 
@@ -615,7 +657,7 @@ delayed_run(void)
         if (d->due > now) {
             break;
         }
-        port_queue_frame(d->port, d->frame.data, d->frame.size);
+        conn_queue_frame(d->conn, d->frame.data, d->frame.size);
         ovs_list_remove(&d->node);
         ofpbuf_uninit(&d->frame);
         free(d);
@@ -635,12 +677,12 @@ delayed_wait(void)
 }
 
 static void
-delayed_purge(const struct fabric_port *port)
+delayed_purge(const struct fabric_conn *conn)
 {
     struct delayed_frame *d;
 
     LIST_FOR_EACH_SAFE (d, node, &delayed) {
-        if (d->port == port) {
+        if (d->conn == conn) {
             ovs_list_remove(&d->node);
             ofpbuf_uninit(&d->frame);
             free(d);
@@ -670,7 +712,7 @@ deliver_to_qp(uint16_t src_pkey, uint32_t qkey, struct fabric_port *dst,
         count_drop(DROP_QKEY);
         return;
     }
-    deliver(dst, qp, pkt, len);
+    deliver(qp, pkt, len);
 }
 
 static enum drop_reason
@@ -713,11 +755,13 @@ capture_packet(const uint8_t *pkt, size_t len)
 
 /* Section 6.3: the switch. */
 static void
-switch_packet(struct fabric_port *src, uint32_t frame_qpn,
+switch_packet(struct fabric_conn *conn, uint32_t frame_qpn,
               uint8_t *pkt, size_t len)
 {
+    struct fabric_port *src = conn->port;
+
     n_received++;
-    src->rx_packets++;
+    conn->rx_packets++;
 
     if (fault_corrupt_n && !fault_corrupt_egress) {
         fault_corrupt_n--;
@@ -748,7 +792,7 @@ switch_packet(struct fabric_port *src, uint32_t frame_qpn,
         return;
     }
 
-    const struct fabric_qp *src_qp = port_find_qp(src, frame_qpn);
+    const struct fabric_qp *src_qp = conn_find_qp(conn, frame_qpn);
     if (!src_qp || f.src_qp != frame_qpn) {
         count_drop(DROP_BAD_SRC_QP);
         return;
@@ -807,12 +851,12 @@ switch_packet(struct fabric_port *src, uint32_t frame_qpn,
             if (m->join_state != IBFP_JOIN_FULL) {
                 continue;
             }
-            qp = port_find_qp(m->port, m->qpn);
+            qp = conn_find_qp(m->conn, m->qpn);
             if (!qp || (qp == src_qp
                         && qp->flags & IBFP_QP_BLOCK_SELF_MCAST)) {
                 continue;
             }
-            deliver_to_qp(src_pkey, f.qkey, m->port, qp, pkt, len);
+            deliver_to_qp(src_pkey, f.qkey, m->conn->port, qp, pkt, len);
         }
     } else if (f.dlid >= IB_LID_UNICAST_MIN && f.dlid <= IB_LID_UNICAST_MAX
                && lid_to_port[f.dlid]) {
@@ -843,7 +887,7 @@ switch_packet(struct fabric_port *src, uint32_t frame_qpn,
 
 /* Appends an ERROR answering request 'type' with 'xid'. */
 static void OVS_PRINTF_FORMAT(5, 6)
-reply_error(struct fabric_port *port, uint16_t xid, uint16_t type,
+reply_error(struct fabric_conn *conn, uint16_t xid, uint16_t type,
             enum ibfp_error code, const char *format, ...)
 {
     va_list args;
@@ -853,14 +897,14 @@ reply_error(struct fabric_port *port, uint16_t xid, uint16_t type,
     reason = xvasprintf(format, args);
     va_end(args);
 
-    VLOG_DBG("%s: %s failed: %s (%s)",
-             port->pn ? port->pn->name : port->peer,
+    VLOG_DBG("%s: %s failed: %s (%s)", conn_name(conn),
              ibfp_type_name(type) ? ibfp_type_name(type) : "request",
              ibfp_error_name(code), reason);
-    ibfp_put_error(&port->txbuf, xid, type, code, reason);
+    ibfp_put_error(&conn->txbuf, xid, type, code, reason);
     free(reason);
 }
 
+/* Tells every connection of 'port' its state (section 4.11). */
 static void
 send_port_event(struct fabric_port *port)
 {
@@ -868,69 +912,115 @@ send_port_event(struct fabric_port *port)
         .state = port->up ? IBFP_PORT_ACTIVE : IBFP_PORT_DOWN,
         .lid = port->lid,
     };
-    ibfp_put_port_event(&port->txbuf, &e);
+    struct fabric_conn *conn;
+
+    LIST_FOR_EACH (conn, port_node, &port->conns) {
+        ibfp_put_port_event(&conn->txbuf, &e);
+    }
 }
 
-static void
-handle_attach(struct fabric_port *port, const struct ibfp_frame *fr)
+/* Creates the port called 'a->name', with its GUID and LID (section 6.1).
+ * Returns NULL, after replying with an ERROR, if it cannot. */
+static struct fabric_port *
+port_create(struct fabric_conn *conn, const struct ibfp_frame *fr,
+            const struct ibfp_attach *a)
 {
-    struct ibfp_attach a;
-
-    if (ibfp_decode_attach(fr->body, fr->body_len, &a)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
-                    "ATTACH body malformed or port name invalid");
-        return;
-    }
-    if (a.version != IBFP_VERSION) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_UNSUPPORTED,
-                    "protocol version %"PRIu16" not supported (want %d)",
-                    a.version, IBFP_VERSION);
-        return;
-    }
-    if (port->pn) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_ALREADY,
-                    "already attached as %s", port->pn->name);
-        return;
-    }
-    if (port_by_name(a.name)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_ALREADY,
-                    "port name %s is attached by another connection",
-                    a.name);
-        return;
-    }
-
-    /* GUID (section 6.1). */
-    uint64_t guid = a.guid;
+    uint64_t guid = a->guid;
     if (guid) {
         if (port_by_guid(guid)) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_ALREADY,
-                        "GUID 0x%016"PRIx64" is in use", guid);
-            return;
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_ALREADY,
+                        "GUID 0x%016"PRIx64" is in use by another port",
+                        guid);
+            return NULL;
         }
     } else {
         for (int i = 0; !guid || port_by_guid(guid); i++) {
-            char *s = i ? xasprintf("%s#%d", a.name, i) : xstrdup(a.name);
+            char *s = i ? xasprintf("%s#%d", a->name, i) : xstrdup(a->name);
             guid = (UINT64_C(0x02) << 56) | fnv1a32(s);
             free(s);
         }
     }
 
-    struct port_name *pn = port_name_get(a.name);
+    struct port_name *pn = port_name_get(a->name);
     if (!pn->lid) {
         if (next_lid > IB_LID_UNICAST_MAX) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_NO_SPACE,
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_NO_SPACE,
                         "out of unicast LIDs");
-            return;
+            return NULL;
         }
         pn->lid = next_lid++;
     }
 
+    struct fabric_port *port = xzalloc(sizeof *port);
     port->pn = pn;
     port->guid = guid;
     port->lid = pn->lid;
     port->up = !pn->admin_down;
     gid_from_guid(guid, &port->gid);
+    ovs_list_init(&port->conns);
+    hmap_init(&port->qps);
+    port->next_qpn = FIRST_QPN;
+    ovs_list_push_back(&ports, &port->list_node);
+    pn->port = port;
     lid_to_port[port->lid] = port;
+    return port;
+}
+
+/* Called when the last connection of 'port' goes: the SM keeps the LID
+ * reserved for the name (section 2.3). */
+static void
+port_destroy(struct fabric_port *port)
+{
+    VLOG_INFO("%s detached (LID %"PRIu16" kept for that name)",
+              port->pn->name, port->lid);
+    lid_to_port[port->lid] = NULL;
+    port->pn->port = NULL;
+    ovs_list_remove(&port->list_node);
+    hmap_destroy(&port->qps);
+    free(port);
+}
+
+static void
+handle_attach(struct fabric_conn *conn, const struct ibfp_frame *fr)
+{
+    struct ibfp_attach a;
+
+    if (ibfp_decode_attach(fr->body, fr->body_len, &a)) {
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
+                    "ATTACH body malformed or port name invalid");
+        return;
+    }
+    if (a.version != IBFP_VERSION) {
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_UNSUPPORTED,
+                    "protocol version %"PRIu16" not supported (want %d)",
+                    a.version, IBFP_VERSION);
+        return;
+    }
+    if (conn->port) {
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_ALREADY,
+                    "already attached as %s", conn->port->pn->name);
+        return;
+    }
+
+    /* A name already attached: this connection shares that port, as one
+     * more process using the same HCA port (section 2.1). */
+    struct fabric_port *port = port_by_name(a.name);
+    bool shared = port != NULL;
+    if (port) {
+        if (a.guid && a.guid != port->guid) {
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_ALREADY,
+                        "port %s is attached with GUID 0x%016"PRIx64", not "
+                        "0x%016"PRIx64, a.name, port->guid, a.guid);
+            return;
+        }
+    } else {
+        port = port_create(conn, fr, &a);
+        if (!port) {
+            return;
+        }
+    }
+    conn->port = port;
+    ovs_list_push_back(&port->conns, &conn->port_node);
 
     struct ibfp_attach_reply r = {
         .version = IBFP_VERSION,
@@ -939,43 +1029,49 @@ handle_attach(struct fabric_port *port, const struct ibfp_frame *fr)
         .state = port->up ? IBFP_PORT_ACTIVE : IBFP_PORT_DOWN,
         .gid = port->gid,
     };
-    const uint16_t *table = pkey_table(pn, &r.n_pkeys);
+    const uint16_t *table = pkey_table(port->pn, &r.n_pkeys);
     memcpy(r.pkeys, table, r.n_pkeys * sizeof *table);
-    ibfp_put_attach_reply(&port->txbuf, fr->xid, &r);
+    ibfp_put_attach_reply(&conn->txbuf, fr->xid, &r);
 
     struct ds s = DS_EMPTY_INITIALIZER;
     format_gid(&s, &port->gid);
     ds_put_cstr(&s, ", P_Keys ");
     format_pkeys(&s, r.pkeys, r.n_pkeys);
-    VLOG_INFO("%s attached from %s: LID %"PRIu16", GID %s",
-              pn->name, port->peer, port->lid, ds_cstr(&s));
+    if (shared) {
+        ds_put_format(&s, " (shared by %"PRIuSIZE" connections)",
+                      ovs_list_size(&port->conns));
+    }
+    VLOG_INFO("%s attached from %s as connection %u: LID %"PRIu16", GID %s",
+              port->pn->name, conn->peer, conn->id, port->lid,
+              ds_cstr(&s));
     ds_destroy(&s);
 }
 
 static void
-handle_qp_create(struct fabric_port *port, const struct ibfp_frame *fr)
+handle_qp_create(struct fabric_conn *conn, const struct ibfp_frame *fr)
 {
+    struct fabric_port *port = conn->port;
     struct ibfp_qp req;
 
     if (ibfp_decode_qp(fr->body, fr->body_len, &req)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "QP_CREATE body too short");
         return;
     }
     uint16_t pkey = port_find_pkey(port, req.pkey);
     if (!pkey) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_PKEY,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_PKEY,
                     "P_Key 0x%04"PRIx16" is not in the port's table",
                     req.pkey);
         return;
     }
     if (req.flags & ~IBFP_QP_BLOCK_SELF_MCAST) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "unknown QP flags 0x%04"PRIx16, req.flags);
         return;
     }
     if (hmap_count(&port->qps) >= MAX_QPS_PER_PORT) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_NO_SPACE,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_NO_SPACE,
                     "the port has %d QPs already", MAX_QPS_PER_PORT);
         return;
     }
@@ -983,13 +1079,16 @@ handle_qp_create(struct fabric_port *port, const struct ibfp_frame *fr)
     uint32_t qpn = req.qpn;
     if (qpn) {
         if (qpn < 2 || qpn >= IPOIB_MCAST_QPN) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                         "QPN 0x%"PRIx32" out of range 2..0xfffffe", qpn);
             return;
         }
         if (port_find_qp(port, qpn)) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_EXISTS,
-                        "QPN 0x%06"PRIx32" is in use", qpn);
+            /* Maybe by another connection of the port: QPNs are the
+             * port's. */
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_EXISTS,
+                        "QPN 0x%06"PRIx32" is in use on port %s", qpn,
+                        port->pn->name);
             return;
         }
     } else {
@@ -1002,38 +1101,41 @@ handle_qp_create(struct fabric_port *port, const struct ibfp_frame *fr)
     }
 
     struct fabric_qp *qp = xzalloc(sizeof *qp);
+    qp->conn = conn;
     qp->qpn = qpn;
     qp->qkey = req.qkey;
     qp->pkey = pkey;
     qp->flags = req.flags;
     hmap_insert(&port->qps, &qp->node, hash_int(qpn, 0));
+    conn->n_qps++;
 
     struct ibfp_qp r = { qpn, qp->qkey, qp->pkey, qp->flags };
-    ibfp_put_qp(&port->txbuf, IBFP_QP_CREATE | IBFP_REPLY, fr->xid, &r);
-    VLOG_DBG("%s: QP 0x%06"PRIx32" created (Q_Key 0x%08"PRIx32", "
-             "P_Key 0x%04"PRIx16")", port->pn->name, qpn, qp->qkey, pkey);
+    ibfp_put_qp(&conn->txbuf, IBFP_QP_CREATE | IBFP_REPLY, fr->xid, &r);
+    VLOG_DBG("%s: QP 0x%06"PRIx32" created by connection %u (Q_Key "
+             "0x%08"PRIx32", P_Key 0x%04"PRIx16")", port->pn->name, qpn,
+             conn->id, qp->qkey, pkey);
 }
 
 static void
-handle_qp_modify(struct fabric_port *port, const struct ibfp_frame *fr)
+handle_qp_modify(struct fabric_conn *conn, const struct ibfp_frame *fr)
 {
     struct ibfp_qp req;
     struct fabric_qp *qp;
 
     if (ibfp_decode_qp(fr->body, fr->body_len, &req)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "QP_MODIFY body too short");
         return;
     }
-    qp = port_find_qp(port, req.qpn);
+    qp = conn_find_qp(conn, req.qpn);
     if (!qp) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
-                    "no QP 0x%06"PRIx32, req.qpn);
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
+                    "no QP 0x%06"PRIx32" on this connection", req.qpn);
         return;
     }
-    uint16_t pkey = port_find_pkey(port, req.pkey);
+    uint16_t pkey = port_find_pkey(conn->port, req.pkey);
     if (!pkey) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_PKEY,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_PKEY,
                     "P_Key 0x%04"PRIx16" is not in the port's table",
                     req.pkey);
         return;
@@ -1042,36 +1144,39 @@ handle_qp_modify(struct fabric_port *port, const struct ibfp_frame *fr)
     qp->pkey = pkey;
 
     struct ibfp_qp r = { qp->qpn, qp->qkey, qp->pkey, qp->flags };
-    ibfp_put_qp(&port->txbuf, IBFP_QP_MODIFY | IBFP_REPLY, fr->xid, &r);
+    ibfp_put_qp(&conn->txbuf, IBFP_QP_MODIFY | IBFP_REPLY, fr->xid, &r);
 }
 
 static void
-qp_destroy(struct fabric_port *port, struct fabric_qp *qp)
+qp_destroy(struct fabric_qp *qp)
 {
-    groups_remove_port(port, qp->qpn);
-    hmap_remove(&port->qps, &qp->node);
+    struct fabric_conn *conn = qp->conn;
+
+    groups_remove(conn->port, conn, qp->qpn);
+    hmap_remove(&conn->port->qps, &qp->node);
+    conn->n_qps--;
     free(qp);
 }
 
 static void
-handle_qp_destroy(struct fabric_port *port, const struct ibfp_frame *fr)
+handle_qp_destroy(struct fabric_conn *conn, const struct ibfp_frame *fr)
 {
     struct ibfp_qp_destroy req;
     struct fabric_qp *qp;
 
     if (ibfp_decode_qp_destroy(fr->body, fr->body_len, &req)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "QP_DESTROY body too short");
         return;
     }
-    qp = port_find_qp(port, req.qpn);
+    qp = conn_find_qp(conn, req.qpn);
     if (!qp) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
-                    "no QP 0x%06"PRIx32, req.qpn);
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
+                    "no QP 0x%06"PRIx32" on this connection", req.qpn);
         return;
     }
-    qp_destroy(port, qp);
-    ibfp_put_qp_destroy(&port->txbuf, IBFP_QP_DESTROY | IBFP_REPLY,
+    qp_destroy(qp);
+    ibfp_put_qp_destroy(&conn->txbuf, IBFP_QP_DESTROY | IBFP_REPLY,
                         fr->xid, &req);
 }
 
@@ -1083,30 +1188,30 @@ join_state_is_valid(uint8_t js)
 }
 
 static void
-handle_join(struct fabric_port *port, const struct ibfp_frame *fr)
+handle_join(struct fabric_conn *conn, const struct ibfp_frame *fr)
 {
     struct ibfp_join req;
     struct ds s = DS_EMPTY_INITIALIZER;
 
     if (ibfp_decode_join(fr->body, fr->body_len, &req)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "MCAST_JOIN body too short");
         return;
     }
     format_gid(&s, &req.mgid);
     if (!ipoib_gid_is_multicast(&req.mgid)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "%s is not a multicast GID", ds_cstr(&s));
         goto out;
     }
     if (!join_state_is_valid(req.join_state)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "join state 0x%"PRIx8" (want 0x1, 0x4 or 0x8)",
                     req.join_state);
         goto out;
     }
-    if (!port_find_pkey(port, req.pkey)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_PKEY,
+    if (!port_find_pkey(conn->port, req.pkey)) {
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_PKEY,
                     "P_Key 0x%04"PRIx16" is not in the port's table",
                     req.pkey);
         goto out;
@@ -1115,10 +1220,11 @@ handle_join(struct fabric_port *port, const struct ibfp_frame *fr)
     bool full = req.join_state == IBFP_JOIN_FULL;
     const struct fabric_qp *qp = NULL;
     if (full) {
-        qp = port_find_qp(port, req.qpn);
+        qp = conn_find_qp(conn, req.qpn);
         if (!qp) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
-                        "no QP 0x%06"PRIx32" to attach to %s",
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
+                        "no QP 0x%06"PRIx32" on this connection to attach "
+                        "to %s",
                         req.qpn, ds_cstr(&s));
             goto out;
         }
@@ -1127,14 +1233,14 @@ handle_join(struct fabric_port *port, const struct ibfp_frame *fr)
     struct mcast_group *g = group_by_mgid(&req.mgid);
     if (g) {
         if (!same_partition(g->pkey, req.pkey)) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_PKEY,
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_PKEY,
                         "group %s is in partition 0x%04"PRIx16", not "
                         "0x%04"PRIx16, ds_cstr(&s), g->pkey, req.pkey);
             goto out;
         }
     } else {
         if (req.join_state == IBFP_JOIN_SEND_ONLY) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
                         "group %s does not exist, and a send-only "
                         "non-member cannot create it", ds_cstr(&s));
             goto out;
@@ -1150,13 +1256,13 @@ handle_join(struct fabric_port *port, const struct ibfp_frame *fr)
         }
         g = group_create(&req.mgid, req.pkey, qkey, false);
         if (!g) {
-            reply_error(port, fr->xid, fr->type, IBFP_ERR_NO_SPACE,
+            reply_error(conn, fr->xid, fr->type, IBFP_ERR_NO_SPACE,
                         "out of multicast LIDs");
             goto out;
         }
     }
     if (qp && !same_partition(qp->pkey, g->pkey)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_PKEY,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_PKEY,
                     "QP 0x%06"PRIx32" is in partition 0x%04"PRIx16", group "
                     "%s in 0x%04"PRIx16, qp->qpn, qp->pkey, ds_cstr(&s),
                     g->pkey);
@@ -1165,15 +1271,15 @@ handle_join(struct fabric_port *port, const struct ibfp_frame *fr)
     }
 
     uint32_t qpn = full ? req.qpn : 0;
-    if (!group_find_member(g, port, qpn, req.join_state)) {
+    if (!group_find_member(g, conn, qpn, req.join_state)) {
         struct mcast_member *m = xzalloc(sizeof *m);
 
-        m->port = port;
+        m->conn = conn;
         m->qpn = qpn;
         m->join_state = req.join_state;
         ovs_list_push_back(&g->members, &m->node);
         VLOG_DBG("%s: QP 0x%06"PRIx32" joined %s (join state 0x%"PRIx8")",
-                 port->pn->name, qpn, ds_cstr(&s), req.join_state);
+                 conn->port->pn->name, qpn, ds_cstr(&s), req.join_state);
     }
 
     struct ibfp_join_reply r = {
@@ -1187,30 +1293,30 @@ handle_join(struct fabric_port *port, const struct ibfp_frame *fr)
         .scope = g->scope,
         .sl = g->sl,
     };
-    ibfp_put_join_reply(&port->txbuf, fr->xid, &r);
+    ibfp_put_join_reply(&conn->txbuf, fr->xid, &r);
 out:
     ds_destroy(&s);
 }
 
 static void
-handle_leave(struct fabric_port *port, const struct ibfp_frame *fr)
+handle_leave(struct fabric_conn *conn, const struct ibfp_frame *fr)
 {
     struct ibfp_leave req;
     struct mcast_group *g;
     struct mcast_member *m;
 
     if (ibfp_decode_leave(fr->body, fr->body_len, &req)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "MCAST_LEAVE body too short");
         return;
     }
     g = group_by_mgid(&req.mgid);
-    m = g ? group_find_member(g, port,
+    m = g ? group_find_member(g, conn,
                               req.join_state == IBFP_JOIN_FULL ? req.qpn : 0,
                               req.join_state)
           : NULL;
     if (!m) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_NOT_FOUND,
                     "no such %s",
                     g ? "membership" : "multicast group");
         return;
@@ -1218,7 +1324,7 @@ handle_leave(struct fabric_port *port, const struct ibfp_frame *fr)
     ovs_list_remove(&m->node);
     free(m);
     group_destroy_if_empty(g);
-    ibfp_put_leave(&port->txbuf, IBFP_MCAST_LEAVE | IBFP_REPLY, fr->xid,
+    ibfp_put_leave(&conn->txbuf, IBFP_MCAST_LEAVE | IBFP_REPLY, fr->xid,
                    &req);
 }
 
@@ -1274,65 +1380,64 @@ path_query(const struct fabric_port *src, const struct ipoib_gid *dgid,
 }
 
 static void
-handle_path_query(struct fabric_port *port, const struct ibfp_frame *fr)
+handle_path_query(struct fabric_conn *conn, const struct ibfp_frame *fr)
 {
     struct ibfp_path_query req;
     struct ibfp_path path;
     const char *reason;
 
     if (ibfp_decode_path_query(fr->body, fr->body_len, &req)) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_INVALID,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_INVALID,
                     "PATH_QUERY body too short");
         return;
     }
-    enum ibfp_error error = path_query(port, &req.dgid, req.pkey, &path,
+    enum ibfp_error error = path_query(conn->port, &req.dgid, req.pkey, &path,
                                        &reason);
     if (error) {
         struct ds s = DS_EMPTY_INITIALIZER;
 
         format_gid(&s, &req.dgid);
-        reply_error(port, fr->xid, fr->type, error, "no path to %s in "
+        reply_error(conn, fr->xid, fr->type, error, "no path to %s in "
                     "partition 0x%04"PRIx16": %s", ds_cstr(&s), req.pkey,
                     reason);
         ds_destroy(&s);
         return;
     }
-    ibfp_put_path(&port->txbuf, fr->xid, &path);
+    ibfp_put_path(&conn->txbuf, fr->xid, &path);
 }
 
-/* Handles one frame from 'port'.  Returns false if the connection must be
- * closed. */
+/* Handles one frame from 'conn'. */
 static void
-handle_frame(struct fabric_port *port, const struct ibfp_frame *fr,
+handle_frame(struct fabric_conn *conn, const struct ibfp_frame *fr,
              uint8_t *body)
 {
     if (fr->type == IBFP_DATA) {
         struct ibfp_data d;
 
-        if (!port->pn) {
+        if (!conn->port) {
             n_received++;
-            port->rx_packets++;
+            conn->rx_packets++;
             count_drop(DROP_NOT_ATTACHED);
         } else if (ibfp_decode_data(fr->body, fr->body_len, &d)) {
             n_received++;
-            port->rx_packets++;
+            conn->rx_packets++;
             count_drop(DROP_MALFORMED_FRAME);
         } else {
             /* The packet is switched in place: ingress corruption
              * modifies it. */
-            switch_packet(port, d.qpn, body + (d.packet - fr->body),
+            switch_packet(conn, d.qpn, body + (d.packet - fr->body),
                           d.packet_len);
         }
         return;
     }
 
     if (fr->type == IBFP_ECHO) {
-        ibfp_put_echo(&port->txbuf, IBFP_ECHO | IBFP_REPLY, fr->xid,
+        ibfp_put_echo(&conn->txbuf, IBFP_ECHO | IBFP_REPLY, fr->xid,
                       fr->body, fr->body_len);
         return;
     }
     if (fr->type == IBFP_ATTACH) {
-        handle_attach(port, fr);
+        handle_attach(conn, fr);
         return;
     }
 
@@ -1345,43 +1450,43 @@ handle_frame(struct fabric_port *port, const struct ibfp_frame *fr,
     case IBFP_PATH_QUERY:
         break;
     default:
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_UNSUPPORTED,
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_UNSUPPORTED,
                     "unknown message type 0x%04"PRIx16, fr->type);
         return;
     }
-    if (!port->pn) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_NOT_ATTACHED,
+    if (!conn->port) {
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_NOT_ATTACHED,
                     "ATTACH first");
         return;
     }
 
     switch (fr->type) {
     case IBFP_QP_CREATE:
-        handle_qp_create(port, fr);
+        handle_qp_create(conn, fr);
         return;
     case IBFP_QP_MODIFY:
-        handle_qp_modify(port, fr);
+        handle_qp_modify(conn, fr);
         return;
     case IBFP_QP_DESTROY:
-        handle_qp_destroy(port, fr);
+        handle_qp_destroy(conn, fr);
         return;
     }
 
     /* Subnet administration needs the link up. */
-    if (!port->up) {
-        reply_error(port, fr->xid, fr->type, IBFP_ERR_PORT_DOWN,
-                    "port %s is down", port->pn->name);
+    if (!conn->port->up) {
+        reply_error(conn, fr->xid, fr->type, IBFP_ERR_PORT_DOWN,
+                    "port %s is down", conn->port->pn->name);
         return;
     }
     switch (fr->type) {
     case IBFP_MCAST_JOIN:
-        handle_join(port, fr);
+        handle_join(conn, fr);
         break;
     case IBFP_MCAST_LEAVE:
-        handle_leave(port, fr);
+        handle_leave(conn, fr);
         break;
     case IBFP_PATH_QUERY:
-        handle_path_query(port, fr);
+        handle_path_query(conn, fr);
         break;
     }
 }
@@ -1390,42 +1495,52 @@ handle_frame(struct fabric_port *port, const struct ibfp_frame *fr,
 /* Connections. */
 
 static void
-port_create(struct stream *stream)
+conn_create(struct stream *stream)
 {
-    struct fabric_port *port = xzalloc(sizeof *port);
+    struct fabric_conn *conn = xzalloc(sizeof *conn);
 
-    port->stream = stream;
-    port->peer = xstrdup(stream_get_name(stream));
-    hmap_init(&port->qps);
-    port->next_qpn = FIRST_QPN;
-    ofpbuf_init(&port->rxbuf, RX_CHUNK);
-    ofpbuf_init(&port->txbuf, 0);
-    ovs_list_push_back(&ports, &port->list_node);
-    VLOG_DBG("new connection from %s", port->peer);
+    conn->id = next_conn_id++;
+    conn->stream = stream;
+    conn->peer = xstrdup(stream_get_name(stream));
+    ofpbuf_init(&conn->rxbuf, RX_CHUNK);
+    ofpbuf_init(&conn->txbuf, 0);
+    ovs_list_push_back(&conns, &conn->list_node);
+    VLOG_DBG("new connection %u from %s", conn->id, conn->peer);
 }
 
+/* Closes 'conn': its QPs and memberships go (section 2.3); its port goes
+ * with its last connection. */
 static void
-port_destroy(struct fabric_port *port)
+conn_destroy(struct fabric_conn *conn)
 {
-    struct fabric_qp *qp;
+    struct fabric_port *port = conn->port;
 
-    if (port->pn) {
-        VLOG_INFO("%s detached (LID %"PRIu16" kept for that name)",
-                  port->pn->name, port->lid);
-        lid_to_port[port->lid] = NULL;
+    if (port) {
+        struct fabric_qp *qp;
+
+        groups_remove(port, conn, 0);
+        HMAP_FOR_EACH_SAFE (qp, node, &port->qps) {
+            if (qp->conn == conn) {
+                hmap_remove(&port->qps, &qp->node);
+                free(qp);
+            }
+        }
+        ovs_list_remove(&conn->port_node);
+        if (ovs_list_is_empty(&port->conns)) {
+            port_destroy(port);
+        } else {
+            VLOG_INFO("%s: connection %u closed, %"PRIuSIZE" left on the "
+                      "port", port->pn->name, conn->id,
+                      ovs_list_size(&port->conns));
+        }
     }
-    groups_remove_port(port, 0);
-    HMAP_FOR_EACH_POP (qp, node, &port->qps) {
-        free(qp);
-    }
-    hmap_destroy(&port->qps);
-    delayed_purge(port);
-    ovs_list_remove(&port->list_node);
-    stream_close(port->stream);
-    ofpbuf_uninit(&port->rxbuf);
-    ofpbuf_uninit(&port->txbuf);
-    free(port->peer);
-    free(port);
+    delayed_purge(conn);
+    ovs_list_remove(&conn->list_node);
+    stream_close(conn->stream);
+    ofpbuf_uninit(&conn->rxbuf);
+    ofpbuf_uninit(&conn->txbuf);
+    free(conn->peer);
+    free(conn);
 }
 
 /* Moves the bytes of 'b' to the start of its buffer once the unused
@@ -1442,32 +1557,32 @@ compact(struct ofpbuf *b)
     }
 }
 
-/* Sends what it can of 'port''s queue.  Returns 0 or a positive errno. */
+/* Sends what it can of 'conn''s queue.  Returns 0 or a positive errno. */
 static int
-port_flush(struct fabric_port *port)
+conn_flush(struct fabric_conn *conn)
 {
-    while (port->txbuf.size) {
-        int n = stream_send(port->stream, port->txbuf.data,
-                            port->txbuf.size);
+    while (conn->txbuf.size) {
+        int n = stream_send(conn->stream, conn->txbuf.data,
+                            conn->txbuf.size);
         if (n == -EAGAIN) {
             break;
         } else if (n < 0) {
             return -n;
         }
-        ofpbuf_pull(&port->txbuf, n);
+        ofpbuf_pull(&conn->txbuf, n);
     }
-    compact(&port->txbuf);
+    compact(&conn->txbuf);
     return 0;
 }
 
-/* Reads and handles what 'port' sent.  Returns 0, EOF, or a positive
+/* Reads and handles what 'conn' sent.  Returns 0, EOF, or a positive
  * errno. */
 static int
-port_receive(struct fabric_port *port)
+conn_receive(struct fabric_conn *conn)
 {
     for (int round = 0; round < RX_ROUNDS; round++) {
-        ofpbuf_prealloc_tailroom(&port->rxbuf, RX_CHUNK);
-        int n = stream_recv(port->stream, ofpbuf_tail(&port->rxbuf),
+        ofpbuf_prealloc_tailroom(&conn->rxbuf, RX_CHUNK);
+        int n = stream_recv(conn->stream, ofpbuf_tail(&conn->rxbuf),
                             RX_CHUNK);
         if (n == -EAGAIN) {
             return 0;
@@ -1476,74 +1591,72 @@ port_receive(struct fabric_port *port)
         } else if (n == 0) {
             return EOF;
         }
-        port->rxbuf.size += n;
+        conn->rxbuf.size += n;
 
         for (;;) {
             struct ibfp_frame fr;
             size_t frame_len;
-            int error = ibfp_frame_peek(port->rxbuf.data, port->rxbuf.size,
+            int error = ibfp_frame_peek(conn->rxbuf.data, conn->rxbuf.size,
                                         &fr, &frame_len);
             if (error == EAGAIN) {
                 break;
             } else if (error) {
                 VLOG_WARN_RL(&rl, "%s: invalid frame length %"PRIu32", "
                              "closing the connection",
-                             port->pn ? port->pn->name : port->peer,
-                             ipoib_get_be32(port->rxbuf.data));
+                             conn_name(conn),
+                             ipoib_get_be32(conn->rxbuf.data));
                 return EPROTO;
             }
-            handle_frame(port, &fr, (uint8_t *) port->rxbuf.data
+            handle_frame(conn, &fr, (uint8_t *) conn->rxbuf.data
                                     + IBFP_HDR_LEN);
-            ofpbuf_pull(&port->rxbuf, frame_len);
+            ofpbuf_pull(&conn->rxbuf, frame_len);
         }
-        compact(&port->rxbuf);
+        compact(&conn->rxbuf);
     }
     return 0;
 }
 
 static void
-ports_run(void)
+conns_run(void)
 {
-    struct fabric_port *port;
+    struct fabric_conn *conn;
 
-    LIST_FOR_EACH_SAFE (port, list_node, &ports) {
-        stream_run(port->stream);
-        int error = port_receive(port);
+    LIST_FOR_EACH_SAFE (conn, list_node, &conns) {
+        stream_run(conn->stream);
+        int error = conn_receive(conn);
         if (error) {
             /* Best effort: the replies to the frames before the error. */
-            port_flush(port);
+            conn_flush(conn);
             if (error != EOF) {
-                VLOG_INFO("%s: connection closed (%s)",
-                          port->pn ? port->pn->name : port->peer,
+                VLOG_INFO("%s: connection closed (%s)", conn_name(conn),
                           ovs_strerror(error));
             }
-            port_destroy(port);
+            conn_destroy(conn);
         }
     }
 
     /* Send after everyone's input was switched, so that one send call
      * carries many frames. */
-    LIST_FOR_EACH_SAFE (port, list_node, &ports) {
-        int error = port_flush(port);
+    LIST_FOR_EACH_SAFE (conn, list_node, &conns) {
+        int error = conn_flush(conn);
         if (error) {
             VLOG_INFO("%s: send failed (%s), closing the connection",
-                      port->pn ? port->pn->name : port->peer,
-                      ovs_strerror(error));
-            port_destroy(port);
+                      conn_name(conn), ovs_strerror(error));
+            conn_destroy(conn);
         }
     }
 }
 
 static void
-ports_wait(void)
+conns_wait(void)
 {
-    struct fabric_port *port;
+    struct fabric_conn *conn;
 
-    LIST_FOR_EACH (port, list_node, &ports) {
-        stream_run_wait(port->stream);
-        stream_recv_wait(port->stream);
-        if (port->txbuf.size) {
-            stream_send_wait(port->stream);
+    LIST_FOR_EACH (conn, list_node, &conns) {
+        stream_run_wait(conn->stream);
+        stream_recv_wait(conn->stream);
+        if (conn->txbuf.size) {
+            stream_send_wait(conn->stream);
         }
     }
 }
@@ -1592,9 +1705,19 @@ fabric_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
         format_gid(&s, &port->gid);
         ds_put_format(&s, ", %s, P_Keys ", port->up ? "ACTIVE" : "DOWN");
         format_pkeys(&s, table, n);
-        ds_put_format(&s, "\n    rx %"PRIu64" packets, tx %"PRIu64
-                      " packets, tx queue %"PRIu32" bytes\n",
-                      port->rx_packets, port->tx_packets, port->txbuf.size);
+        size_t n_conns = ovs_list_size(&port->conns);
+        ds_put_format(&s, ", %"PRIuSIZE" connection%s\n", n_conns,
+                      n_conns == 1 ? "" : "s");
+
+        /* Connections, oldest first. */
+        const struct fabric_conn *fc;
+        LIST_FOR_EACH (fc, port_node, &port->conns) {
+            ds_put_format(&s, "    connection %u: %"PRIuSIZE" QP%s, rx %"
+                          PRIu64" packets, tx %"PRIu64" packets, tx queue %"
+                          PRIu32" bytes\n", fc->id, fc->n_qps,
+                          fc->n_qps == 1 ? "" : "s", fc->rx_packets,
+                          fc->tx_packets, fc->txbuf.size);
+        }
 
         /* QPs, in QPN order. */
         uint32_t *qpns = xmalloc(hmap_count(&port->qps) * sizeof *qpns);
@@ -1613,9 +1736,10 @@ fabric_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
         for (size_t q = 0; q < n_qpns; q++) {
             qp = port_find_qp(port, qpns[q]);
             ds_put_format(&s, "    QP 0x%06"PRIx32": Q_Key 0x%08"PRIx32
-                          ", P_Key 0x%04"PRIx16"%s\n", qp->qpn, qp->qkey,
-                          qp->pkey, qp->flags & IBFP_QP_BLOCK_SELF_MCAST
-                                    ? ", block self multicast" : "");
+                          ", P_Key 0x%04"PRIx16", connection %u%s\n",
+                          qp->qpn, qp->qkey, qp->pkey, qp->conn->id,
+                          qp->flags & IBFP_QP_BLOCK_SELF_MCAST
+                          ? ", block self multicast" : "");
         }
         free(qpns);
     }
@@ -1647,7 +1771,7 @@ fabric_show(struct unixctl_conn *conn, int argc OVS_UNUSED,
                       ", SL %"PRIu8"%s\n", g->mlid, g->pkey, g->qkey, g->mtu,
                       g->scope, g->sl, g->permanent ? ", broadcast" : "");
         LIST_FOR_EACH (m, node, &g->members) {
-            ds_put_format(&s, "    %s", m->port->pn->name);
+            ds_put_format(&s, "    %s", m->conn->port->pn->name);
             if (m->join_state == IBFP_JOIN_FULL) {
                 ds_put_format(&s, " QP 0x%06"PRIx32" full member\n", m->qpn);
             } else if (m->join_state == IBFP_JOIN_SEND_ONLY) {
@@ -1705,12 +1829,12 @@ static void
 fabric_clear_counters(struct unixctl_conn *conn, int argc OVS_UNUSED,
                       const char *argv[] OVS_UNUSED, void *aux OVS_UNUSED)
 {
-    struct fabric_port *port;
+    struct fabric_conn *fc;
 
     memset(drops, 0, sizeof drops);
     n_received = n_delivered = n_unicast = n_multicast = 0;
-    LIST_FOR_EACH (port, list_node, &ports) {
-        port->rx_packets = port->tx_packets = 0;
+    LIST_FOR_EACH (fc, list_node, &conns) {
+        fc->rx_packets = fc->tx_packets = 0;
     }
     unixctl_command_reply(conn, NULL);
 }
@@ -1831,8 +1955,9 @@ set_port_state(struct unixctl_conn *conn, const char *name, bool up)
     if (port && port->up != up) {
         port->up = up;
         if (!up) {
-            /* The SM forgets a downed port's memberships (section 4.11). */
-            groups_remove_port(port, 0);
+            /* The SM forgets a downed port's memberships, those of every
+             * connection (section 4.11). */
+            groups_remove(port, NULL, 0);
         }
         send_port_event(port);
         VLOG_INFO("%s: port %s", name, up ? "up" : "down");
@@ -2004,11 +2129,11 @@ main(int argc, char *argv[])
                     }
                     break;
                 }
-                port_create(stream);
+                conn_create(stream);
             }
         }
         delayed_run();
-        ports_run();
+        conns_run();
         if (capture) {
             ib_capture_flush(capture);
         }
@@ -2017,7 +2142,7 @@ main(int argc, char *argv[])
         for (size_t i = 0; i < n_remotes; i++) {
             pstream_wait(listeners[i]);
         }
-        ports_wait();
+        conns_wait();
         delayed_wait();
         unixctl_server_wait(unixctl);
         if (exiting) {
@@ -2026,8 +2151,8 @@ main(int argc, char *argv[])
         poll_block();
     }
 
-    while (!ovs_list_is_empty(&ports)) {
-        port_destroy(CONTAINER_OF(ovs_list_front(&ports), struct fabric_port,
+    while (!ovs_list_is_empty(&conns)) {
+        conn_destroy(CONTAINER_OF(ovs_list_front(&conns), struct fabric_conn,
                                   list_node));
     }
     for (size_t i = 0; i < n_remotes; i++) {
