@@ -27,7 +27,13 @@
  * away, everything that lived on the connection (LID, QPs, memberships,
  * paths, packets waiting for them) is forgotten but the caller's view
  * stays: on reconnection the port attaches again, asks for the same QPNs,
- * rejoins every group and becomes active with a new epoch. */
+ * rejoins every group and becomes active with a new epoch.
+ *
+ * Several soft ports opened with the same node name (one per partition)
+ * are several connections attached under one name: the daemon gives them
+ * one fabric port (LID, GID, P_Key table, state), each owning its QPs and
+ * memberships.  Each asks for its own QPNs back after a daemon restart;
+ * they do not collide, as QPNs are unique across the port. */
 
 #include <config.h>
 #include "ib-transport.h"
@@ -727,7 +733,8 @@ handle_error(struct soft_port *sp, struct soft_request *r,
 
     switch (r->type) {
     case IBFP_ATTACH:
-        /* Try again later: the daemon may still hold our old session. */
+        /* Try again later (e.g. the port attached under our name has
+         * another GUID than the one we ask for, or no LID is free). */
         soft_disconnect(sp, EPROTO);
         break;
 
@@ -735,7 +742,8 @@ handle_error(struct soft_port *sp, struct soft_request *r,
         if (r->ep) {
             r->ep->creating = false;
             if (e->code == IBFP_ERR_EXISTS && r->ep->qpn) {
-                /* Our old QPN is taken: take any. */
+                /* Our old QPN is taken (e.g. by a QP another connection
+                 * of our port created meanwhile): take any. */
                 r->ep->qpn = 0;
                 request_qp_create(sp, r->ep);
             }

@@ -84,7 +84,9 @@ struct ib_port_options {
                                  * datagram (e.g. for an Ethernet header). */
     const char *node_name;      /* How the fabric knows this port (the soft
                                  * fabric derives the GUID from it, so keep
-                                 * it stable); NULL for a default. */
+                                 * it stable; ports opened with the same
+                                 * name share one fabric port, see
+                                 * ib_port_open()); NULL for a default. */
     uint64_t guid;              /* Requested port GUID, 0 for the fabric's
                                  * choice (soft fabric only). */
 };
@@ -164,9 +166,13 @@ struct ib_counter {
  * port starts IB_PORT_DOWN or IB_PORT_INIT and becomes active from
  * ib_port_run().
  *
- * The soft backend makes each open port its own fabric port (connection,
- * LID, GID), named by 'node_name': two partitions opened with the same
- * node name would clash.  A verbs backend would share the HCA port. */
+ * An open port is one partition of a physical port, like an IPoIB child
+ * interface.  Ports opened with the same 'node_name' are the same physical
+ * port: one LID, GID and P_Key table, each with its own QPs (QPNs unique
+ * across them) and multicast memberships, so a provider can open one per
+ * partition it serves.  The soft backend opens one fabric connection per
+ * port, and the daemon shares the fabric port among the connections
+ * attached under one name; a verbs backend would share the HCA port. */
 int ib_port_open(const char *type, const char *name,
                  const struct ib_port_options *, struct ib_port **);
 void ib_port_close(struct ib_port *);
