@@ -2,7 +2,8 @@
 
 EXTRA_DIST += \
 	utilities/quickstart.sh \
-	utilities/demo.sh
+	utilities/demo.sh \
+	utilities/demo-lib.sh
 
 # The soft InfiniBand fabric daemon (subnet manager + switch), its man page
 # and its port protocol's specification.
