@@ -633,6 +633,12 @@ eipoib_part_run(struct netdev_eipoib *dev, struct eipoib_part *part)
     if (active != part->active
         || (active && (attr.epoch != part->epoch
                        || base_qpn != part->published_base_qpn))) {
+        if (active != part->active) {
+            VLOG_INFO("%s: partition 0x%04"PRIx16" %s (LID %"PRIu16", "
+                      "IPoIB MTU %"PRIu32")", netdev_get_name(&dev->up),
+                      part->pkey, active ? "up" : "down", attr.lid,
+                      ib_port_attr_ipoib_mtu(&attr));
+        }
         part->active = active;
         part->epoch = attr.epoch;
         eipoib_part_publish(dev, part);
@@ -640,10 +646,6 @@ eipoib_part_run(struct netdev_eipoib *dev, struct eipoib_part *part)
             eipoib_xlate_init(&dev->xlate, &eipoib_tables_ops, dev->tables,
                               attr.lid, &attr.gid);
         }
-        VLOG_INFO("%s: partition 0x%04"PRIx16" %s (LID %"PRIu16", "
-                  "IPoIB MTU %"PRIu32")", netdev_get_name(&dev->up),
-                  part->pkey, active ? "up" : "down", attr.lid,
-                  ib_port_attr_ipoib_mtu(&attr));
     }
 }
 
@@ -1345,7 +1347,7 @@ eipoib_show_vif(const struct eipoib_vif *vif, bool is_static,
 
     memcpy(mac.ea, vif->mac, sizeof mac.ea);
     ds_put_format(aux->ds, "    "ETH_ADDR_FMT"  vlan %-4"PRIu16"  "
-                  "qpn 0x%06"PRIx32"  %-6s  rx %"PRIu64"  tx %"PRIu64
+                  "qpn 0x%06"PRIx32"  %-7s  rx %"PRIu64"  tx %"PRIu64
                   "  idle %llds\n", ETH_ADDR_ARGS(mac), vif->vlan, vif->qpn,
                   is_static ? "static" : "snooped",
                   vep->rx_packets, vep->tx_packets, age_ms / 1000);
