@@ -61,6 +61,8 @@ VLOG_DEFINE_THIS_MODULE(netdev_eipoib);
 
 COVERAGE_DEFINE(eipoib_vif_created);
 COVERAGE_DEFINE(eipoib_vif_expired);
+COVERAGE_DEFINE(eipoib_arp_probe_broadcast);
+COVERAGE_DEFINE(eipoib_remac_resolved);
 
 /* The IPoIB MTU of a 2K-MTU fabric in datagram mode (IB MTU - 4). */
 #define EIPOIB_DEFAULT_MTU 2044
@@ -408,6 +410,62 @@ eipoib_pkt_to_dp_packet(const struct eipoib_pkt *pkt,
     dp_packet_reset_offsets(packet);
 }
 
+struct eipoib_same_lid {
+    uint16_t lid;
+    struct ipoib_gid gid;
+    bool found;
+};
+
+static void
+eipoib_find_same_lid(const struct eipoib_neighbor *n,
+                     long long age_ms OVS_UNUSED, void *aux_)
+{
+    struct eipoib_same_lid *aux = aux_;
+
+    if (!aux->found && n->lid == aux->lid) {
+        ipoib_addr_get_gid(&n->addr, &aux->gid);
+        aux->found = true;
+    }
+}
+
+/* A frame to a remote MAC that is not (or no longer) in the neighbour
+ * table, e.g. after a restart while VMs kept their ARP caches.  An ARP
+ * (a unicast probe) goes to the broadcast group instead, where its target
+ * answers.  For anything else, an LID-form REMAC names the peer's QPN and
+ * LID, and the GID of a known neighbour with that LID completes the address.
+ * Returns true if 'packet' is worth translating again. */
+static bool
+eipoib_resolve_unicast(struct netdev_eipoib *dev, struct dp_packet *packet)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eth_header *eh = dp_packet_data(packet);
+    ovs_be16 type = eh->eth_type;
+
+    if (type == htons(ETH_TYPE_VLAN) && dp_packet_size(packet) >= 18) {
+        type = ((struct vlan_eth_header *) eh)->veth_next_type;
+    }
+    if (type == htons(ETH_TYPE_ARP)) {
+        COVERAGE_INC(eipoib_arp_probe_broadcast);
+        eh->eth_dst = eth_addr_broadcast;
+        return true;
+    }
+
+    struct eipoib_same_lid aux = { .found = false };
+    uint32_t qpn;
+    uint8_t mac[EIPOIB_ETH_ADDR_LEN];
+    if (!ipoib_remac_parse_lid(eh->eth_dst.ea, &qpn, &aux.lid)) {
+        return false;
+    }
+    eipoib_tables_for_each_neighbor(dev->tables, eipoib_find_same_lid, &aux);
+    if (!aux.found
+        || !eipoib_tables_learn_neighbor(dev->tables, qpn, aux.lid, &aux.gid,
+                                         -1, mac)) {
+        return false;
+    }
+    COVERAGE_INC(eipoib_remac_resolved);
+    return true;
+}
+
 /* Translates and sends one frame, or holds or drops it.  Takes ownership of
  * 'packet'. */
 static void
@@ -448,10 +506,17 @@ eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet)
         }
         return;
     } else if (v == EIPOIB_UNKNOWN_UNICAST) {
-        eipoib_count_drop(dev, EIPOIB_DROP_TX_UNKNOWN_UNICAST, true);
-        dp_packet_delete(packet);
-        return;
-    } else if (v != EIPOIB_OK) {
+        if (eipoib_resolve_unicast(dev, packet)) {
+            pkt = eipoib_pkt_from_dp_packet(packet);
+            v = eipoib_xlate_tx(&dev->xlate, &pkt, &info);
+        }
+        if (v == EIPOIB_UNKNOWN_UNICAST) {
+            eipoib_count_drop(dev, EIPOIB_DROP_TX_UNKNOWN_UNICAST, true);
+            dp_packet_delete(packet);
+            return;
+        }
+    }
+    if (v != EIPOIB_OK) {
         eipoib_count_verdict(dev, v, true);
         dp_packet_delete(packet);
         return;
