@@ -14,6 +14,8 @@ noinst_LTLIBRARIES += lib/libeipoib.la
 lib_libeipoib_la_SOURCES = \
 	lib/eipoib-tables.c \
 	lib/eipoib-tables.h \
+	lib/eipoib-mcast.c \
+	lib/eipoib-mcast.h \
 	lib/eipoib-xlate.c \
 	lib/eipoib-xlate.h \
 	lib/ipoib.c \

@@ -155,3 +155,8 @@ bench-fabric: tests/fabric-bench utilities/eipoib-fabric
 	$(SHELL) '$(srcdir)/tests/bench-fabric.sh' '$(abs_top_builddir)' \
 	  '$(OVS_BUILDDIR)/utilities/ovs-appctl' $(BENCH_SECONDS)
 .PHONY: bench-fabric
+
+# Multicast snooping (lib/eipoib-mcast): parser and membership table.
+TESTSUITE_AT += tests/mcast.at
+tests_eipoib_test_SOURCES += tests/test-mcast.c tests/mcast-vectors.h
+EXTRA_DIST += tests/mcast-vectors.py
