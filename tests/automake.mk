@@ -91,8 +91,15 @@ check-ovs-subset: vswitchd/ovs-vswitchd
 	  "against $(abs_top_builddir)/vswitchd/ovs-vswitchd"; \
 	$(call OVS_SUITE_RUN,tests/ovs-suite) $$numbers $(OVS_TESTSUITEFLAGS)
 
-# OVS's whole suite against our binary.
+# OVS's whole suite against our binary.  Its SSL tests need the test PKI
+# that OVS's own "make check" would generate in its build tree first.
+OVS_TESTPKI_FILES = \
+	tests/testpki-cacert.pem tests/testpki-cert.pem \
+	tests/testpki-privkey.pem tests/testpki-req.pem \
+	tests/testpki-cert2.pem tests/testpki-privkey2.pem \
+	tests/testpki-req2.pem
 check-ovs: vswitchd/ovs-vswitchd
+	$(MAKE) -C '$(OVS_BUILDDIR)' $(OVS_TESTPKI_FILES)
 	$(call OVS_SUITE_RUN,tests/ovs-suite-all) $(OVS_TESTSUITEFLAGS)
 
 .PHONY: check-ovs check-ovs-subset
