@@ -32,6 +32,7 @@
 
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@
 #include "coverage.h"
 #include "dp-packet.h"
 #include "dpif-netdev.h"
+#include "eipoib-mcast.h"
 #include "eipoib-tables.h"
 #include "eipoib-xlate.h"
 #include "hash.h"
@@ -155,6 +157,8 @@ struct netdev_eipoib {
     struct eipoib_part *untagged OVS_GUARDED; /* Gives LID and GID. */
     struct eipoib_tables *tables OVS_GUARDED;
     struct eipoib_xlate xlate OVS_GUARDED;
+    struct eipoib_mcast *mcast OVS_GUARDED;     /* IGMP/MLD snooping. */
+    struct eipoib_mcast_events mcast_events OVS_GUARDED; /* Scratch. */
     struct hmap pending OVS_GUARDED;    /* Contains eipoib_pending. */
     long long int next_expire OVS_GUARDED;
     bool carrier OVS_GUARDED;
@@ -334,12 +338,19 @@ eipoib_vif_start(struct netdev_eipoib *dev, const struct eth_addr mac,
     return p;
 }
 
+static void eipoib_mcast_apply(struct netdev_eipoib *);
+
+/* 'dev_' is the vif's netdev_eipoib. */
 static void
-eipoib_vif_expired(const struct eipoib_vif *vif, void *aux OVS_UNUSED)
+eipoib_vif_expired(const struct eipoib_vif *vif, void *dev_)
 {
+    struct netdev_eipoib *dev = dev_;
     struct eipoib_vif_ep *vep = vif->endpoint;
 
     COVERAGE_INC(eipoib_vif_expired);
+    eipoib_mcast_forget_member(dev->mcast, vif->mac, vif->vlan,
+                               &dev->mcast_events);
+    eipoib_mcast_apply(dev);
     ib_endpoint_destroy(vep->ep);
     free(vep);
 }
@@ -410,6 +421,55 @@ eipoib_pkt_to_dp_packet(const struct eipoib_pkt *pkt,
     dp_packet_reset_offsets(packet);
 }
 
+/* Multicast. */
+
+static bool
+eipoib_pkey_of_vlan(uint16_t vlan, uint16_t *pkey, void *dev_)
+{
+    struct netdev_eipoib *dev = dev_;
+    struct eipoib_part *part = eipoib_part_find(dev, vlan);
+
+    if (part) {
+        *pkey = ipoib_pkey_full(part->pkey);
+    }
+    return part != NULL;
+}
+
+/* Joins and leaves the MGIDs that snooping decided on, on the base endpoint
+ * of their partition.  A partition whose base endpoint does not exist yet
+ * joins its groups when it gets one (eipoib_part_join_groups()). */
+static void
+eipoib_mcast_apply(struct netdev_eipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_mcast_events *events = &dev->mcast_events;
+
+    for (size_t i = 0; i < events->n; i++) {
+        const struct eipoib_mcast_event *e = &events->events[i];
+        struct eipoib_part *part = eipoib_part_find(dev, e->vlan);
+
+        if (!part || !part->base) {
+            continue;
+        }
+        if (e->type == EIPOIB_MCAST_JOIN) {
+            ib_endpoint_join(part->base, &e->mgid, IB_JOIN_FULL);
+        } else {
+            ib_endpoint_leave(part->base, &e->mgid);
+        }
+    }
+    eipoib_mcast_events_clear(events);
+}
+
+static void
+eipoib_part_join_group(const struct eipoib_mcast_group_info *g, void *part_)
+{
+    struct eipoib_part *part = part_;
+
+    if (g->vlan == part->vlan) {
+        ib_endpoint_join(part->base, &g->mgid, IB_JOIN_FULL);
+    }
+}
+
 struct eipoib_same_lid {
     uint16_t lid;
     struct ipoib_gid gid;
@@ -477,6 +537,16 @@ eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet)
     /* ARP, ND and DHCP grow.  Packets from most netdevs have the headroom
      * already; others (e.g. injected ones) get it here, once. */
     dp_packet_prealloc_headroom(packet, EIPOIB_TX_HEADROOM);
+
+    /* Multicast membership (IGMP, MLD, the solicited-node groups of IPv6
+     * sources) is read before translation rewrites the frame. */
+    eipoib_mcast_snoop(dev->mcast, dp_packet_data(packet),
+                       dp_packet_size(packet), eipoib_pkey_of_vlan, dev,
+                       &dev->mcast_events);
+    if (dev->mcast_events.n) {
+        eipoib_mcast_apply(dev);
+    }
+
     struct eipoib_pkt pkt = eipoib_pkt_from_dp_packet(packet);
     struct eipoib_tx_info info;
     enum eipoib_verdict v;
@@ -556,6 +626,7 @@ netdev_eipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
 
     ovs_mutex_lock(&dev->mutex);
     eipoib_tables_set_time(dev->tables, time_msec());
+    eipoib_mcast_set_time(dev->mcast, time_msec());
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
         eipoib_tx_one(dev, packet);
     }
@@ -683,9 +754,11 @@ eipoib_part_run(struct netdev_eipoib *dev, struct eipoib_part *part)
     ib_port_get_attr(part->port, &attr);
 
     bool active = attr.state == IB_PORT_ACTIVE;
-    if (active && !part->base) {
-        ib_endpoint_create(part->port, IB_EP_BLOCK_SELF_MCAST_LOOPBACK,
-                           NULL, &part->base);
+    if (active && !part->base
+        && !ib_endpoint_create(part->port, IB_EP_BLOCK_SELF_MCAST_LOOPBACK,
+                               NULL, &part->base)) {
+        eipoib_mcast_for_each_group(dev->mcast, eipoib_part_join_group,
+                                    part);
     }
     if (active && part->base && !part->joined) {
         struct ipoib_gid mgid;
@@ -767,7 +840,10 @@ eipoib_run(struct netdev_eipoib *dev)
     }
     eipoib_pending_run(dev);
     if (now >= dev->next_expire) {
-        eipoib_tables_expire(dev->tables, eipoib_vif_expired, NULL);
+        eipoib_mcast_set_time(dev->mcast, now);
+        eipoib_mcast_expire(dev->mcast, &dev->mcast_events);
+        eipoib_mcast_apply(dev);
+        eipoib_tables_expire(dev->tables, eipoib_vif_expired, dev);
         dev->next_expire = now + EIPOIB_EXPIRE_INTERVAL_MS;
     }
 
@@ -842,6 +918,8 @@ netdev_eipoib_construct(struct netdev *netdev)
     dev->tables = eipoib_tables_create(&tc);
     eipoib_xlate_init(&dev->xlate, &eipoib_tables_ops, dev->tables, 0,
                       &no_gid);
+    dev->mcast = eipoib_mcast_create(NULL);
+    eipoib_mcast_events_init(&dev->mcast_events);
 
     ovs_mutex_lock(&eipoib_list_mutex);
     ovs_list_push_back(&eipoib_list, &dev->list_node);
@@ -863,6 +941,10 @@ eipoib_teardown(struct netdev_eipoib *dev)
     eipoib_tables_for_each_vif(dev->tables, eipoib_vif_free, NULL);
     eipoib_tables_destroy(dev->tables);
     dev->tables = NULL;
+    /* The groups go with the ports' endpoints. */
+    eipoib_mcast_destroy(dev->mcast);
+    dev->mcast = NULL;
+    eipoib_mcast_events_clear(&dev->mcast_events);
 
     HMAP_FOR_EACH_SAFE (part, node, &dev->parts) {
         eipoib_part_destroy(dev, part);
@@ -885,6 +967,7 @@ netdev_eipoib_destruct(struct netdev *netdev)
 
     hmap_destroy(&dev->parts);
     hmap_destroy(&dev->pending);
+    eipoib_mcast_events_destroy(&dev->mcast_events);
     smap_destroy(&dev->options);
     free(dev->transport);
     free(dev->fabric);
@@ -908,6 +991,7 @@ struct eipoib_config {
     struct eipoib_partition maps[64];   /* VLAN -> P_Key. */
     size_t n_maps;
     struct eipoib_tables_config tables;
+    struct eipoib_mcast_config mcast;
 };
 
 static bool
@@ -1024,7 +1108,7 @@ eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
 {
     static const char *const known[] = {
         "transport", "fabric", "node", "pkey", "vlan-pkeys", "max-vifs",
-        "vif-idle", "max-neighbors", "neighbor-idle",
+        "vif-idle", "max-neighbors", "neighbor-idle", "max-mcast-groups",
     };
     const struct smap_node *node;
     char *error;
@@ -1079,7 +1163,10 @@ eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
     }
 
     eipoib_tables_config_default(&cfg->tables);
-    if ((error = eipoib_parse_count(args, "max-vifs", 1,
+    eipoib_mcast_config_default(&cfg->mcast);
+    if ((error = eipoib_parse_count(args, "max-mcast-groups", 1,
+                                    &cfg->mcast.max_groups))
+        || (error = eipoib_parse_count(args, "max-vifs", 1,
                                     &cfg->tables.max_vifs))
         || (error = eipoib_parse_count(args, "max-neighbors", 1,
                                        &cfg->tables.max_neighbors))
@@ -1162,6 +1249,7 @@ eipoib_setup(struct netdev_eipoib *dev, const struct eipoib_config *cfg)
     dev->tables = eipoib_tables_create(&cfg->tables);
     eipoib_xlate_init(&dev->xlate, &eipoib_tables_ops, dev->tables, 0,
                       &no_gid);
+    dev->mcast = eipoib_mcast_create(&cfg->mcast);
     error = eipoib_part_open(dev, EIPOIB_VLAN_NONE, cfg->pkey);
     for (size_t i = 0; !error && i < cfg->n_maps; i++) {
         error = eipoib_part_open(dev, cfg->maps[i].vlan, cfg->maps[i].pkey);
@@ -1190,6 +1278,7 @@ netdev_eipoib_set_config(struct netdev *netdev, const struct smap *args,
         error = eipoib_setup(dev, &cfg);
     } else {
         eipoib_tables_set_config(dev->tables, &cfg.tables);
+        eipoib_mcast_set_config(dev->mcast, &cfg.mcast);
     }
     smap_destroy(&dev->options);
     smap_clone(&dev->options, args);
@@ -1397,6 +1486,20 @@ eipoib_show_partition(const struct eipoib_partition *p, void *ds_)
                   p->pkey, p->vlan, p->mtu, p->base_qpn);
 }
 
+static void
+eipoib_show_mcast_group(const struct eipoib_mcast_group_info *g, void *ds_)
+{
+    struct ds *ds = ds_;
+    char mgid[IPOIB_GID_STRLEN];
+    char group[INET6_ADDRSTRLEN];
+
+    inet_ntop(g->group.is_ipv6 ? AF_INET6 : AF_INET, g->group.addr, group,
+              sizeof group);
+    ds_put_format(ds, "    %-24s vlan %-4"PRIu16"  mgid %s  members %"
+                  PRIuSIZE"\n", group, g->vlan,
+                  ipoib_gid_format(&g->mgid, mgid), g->n_members);
+}
+
 struct eipoib_show_vif_aux {
     struct ds *ds;
     const struct netdev_eipoib *dev;
@@ -1446,6 +1549,12 @@ eipoib_show_one(struct ds *ds, struct netdev_eipoib *dev)
 
     ds_put_format(ds, "  neighbors: %"PRIuSIZE"\n",
                   eipoib_tables_n_neighbors(dev->tables));
+
+    struct eipoib_mcast_stats ms;
+    eipoib_mcast_get_stats(dev->mcast, &ms);
+    ds_put_format(ds, "  multicast groups: %"PRIuSIZE"\n",
+                  eipoib_mcast_n_groups(dev->mcast));
+    eipoib_mcast_for_each_group(dev->mcast, eipoib_show_mcast_group, ds);
     ds_put_format(ds, "  traffic: rx %"PRIu64" packets, tx %"PRIu64
                   " packets\n", dev->stats.rx_packets, dev->stats.tx_packets);
     ds_put_format(ds, "  drops:\n");
@@ -1460,6 +1569,25 @@ eipoib_show_one(struct ds *ds, struct netdev_eipoib *dev)
             ds_put_format(ds, "    %-22s %"PRIu64"\n", eipoib_drop_names[d],
                           dev->drops[d]);
         }
+    }
+
+    /* Bad IGMP/MLD loses only the membership signal, not the frame. */
+    bool any = false;
+    for (int v = 0; v < N_EIPOIB_MCAST_VERDICTS; v++) {
+        if (eipoib_mcast_verdict_is_error(v) && ms.verdicts[v]) {
+            if (!any) {
+                ds_put_cstr(ds, "  ignored multicast signals:\n");
+                any = true;
+            }
+            ds_put_format(ds, "    %-22s %"PRIu64"\n",
+                          eipoib_mcast_verdict_name(v), ms.verdicts[v]);
+        }
+    }
+    if (ms.groups_refused || ms.members_refused || ms.member_groups_refused) {
+        ds_put_format(ds, "  multicast joins refused: groups %"PRIu64
+                      ", members %"PRIu64", per-member %"PRIu64"\n",
+                      ms.groups_refused, ms.members_refused,
+                      ms.member_groups_refused);
     }
 }
 
@@ -1617,7 +1745,7 @@ eipoib_unixctl_del_vif(struct unixctl_conn *conn, int argc,
 
         ovs_mutex_lock(&dev->mutex);
         if (eipoib_tables_del_vif(dev->tables, mac.ea, vlan, &vif)) {
-            eipoib_vif_expired(&vif, NULL);
+            eipoib_vif_expired(&vif, dev);
         } else if ((p = eipoib_pending_find(dev, mac, vlan))) {
             eipoib_pending_destroy(dev, p, true);
         } else {
@@ -1647,9 +1775,11 @@ eipoib_flush(struct netdev_eipoib *dev)
     flush.dhcp_idle_ms = 1;
     eipoib_tables_set_config(dev->tables, &flush);
     eipoib_tables_set_time(dev->tables, time_msec() + 1000);
-    eipoib_tables_expire(dev->tables, eipoib_vif_expired, NULL);
+    eipoib_tables_expire(dev->tables, eipoib_vif_expired, dev);
     eipoib_tables_set_config(dev->tables, &tc);
     eipoib_tables_set_time(dev->tables, time_msec());
+    eipoib_mcast_flush(dev->mcast, &dev->mcast_events);
+    eipoib_mcast_apply(dev);
 }
 
 static void
