@@ -918,7 +918,7 @@ netdev_eipoib_construct(struct netdev *netdev)
     dev->tables = eipoib_tables_create(&tc);
     eipoib_xlate_init(&dev->xlate, &eipoib_tables_ops, dev->tables, 0,
                       &no_gid);
-    dev->mcast = eipoib_mcast_create(NULL);
+    dev->mcast = eipoib_mcast_create(NULL);  /* Replaced by set_config(). */
     eipoib_mcast_events_init(&dev->mcast_events);
 
     ovs_mutex_lock(&eipoib_list_mutex);
@@ -1164,6 +1164,10 @@ eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
 
     eipoib_tables_config_default(&cfg->tables);
     eipoib_mcast_config_default(&cfg->mcast);
+    /* Nothing queries the VMs (no IGMP/MLD querier on the uplink), so a
+     * VM reports a group only when it joins: keep memberships until the VM
+     * leaves the group or its vif goes away. */
+    cfg->mcast.membership_ms = 0;
     if ((error = eipoib_parse_count(args, "max-mcast-groups", 1,
                                     &cfg->mcast.max_groups))
         || (error = eipoib_parse_count(args, "max-vifs", 1,
