@@ -167,3 +167,6 @@ bench-fabric: tests/fabric-bench utilities/eipoib-fabric
 TESTSUITE_AT += tests/mcast.at
 tests_eipoib_test_SOURCES += tests/test-mcast.c tests/mcast-vectors.h
 EXTRA_DIST += tests/mcast-vectors.py
+
+# eipoib(7), checked against the code by tests/docs.at.
+TESTSUITE_AT += tests/docs.at

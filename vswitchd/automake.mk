@@ -13,3 +13,6 @@ vswitchd_ovs_vswitchd_LDADD = \
 	$(OVS_BUILDDIR)/ofproto/libofproto.la \
 	$(OVS_BUILDDIR)/lib/libsflow.la \
 	$(OVS_LIBOPENVSWITCH)
+
+# eipoib(7): the eipoib interface type, its options and commands.
+dist_man_MANS += vswitchd/eipoib.7
