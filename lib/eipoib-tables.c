@@ -598,42 +598,60 @@ eipoib_tables_n_dhcp(const struct eipoib_tables *t)
 /* ---------------------------------------------------------------------- */
 /* Aging and walking. */
 
-void
-eipoib_tables_expire(struct eipoib_tables *t,
-                     void (*vif_expired)(const struct eipoib_vif *,
-                                         void *aux),
-                     void *aux)
+/* Removes the entries idle for longer than their limit or, if 'all', every
+ * entry but the static vifs. */
+static void
+tables_remove(struct eipoib_tables *t, bool all,
+              void (*vif_removed)(const struct eipoib_vif *, void *aux),
+              void *aux)
 {
     struct vif_entry *ve;
     HMAP_FOR_EACH_SAFE (ve, key_node, &t->vifs) {
         if (!ve->is_static
-            && is_expired(t, ve->last_seen, t->config.vif_idle_ms)) {
+            && (all || is_expired(t, ve->last_seen, t->config.vif_idle_ms))) {
             struct eipoib_vif vif = ve->vif;
             vif_remove(t, ve);
-            t->stats.vifs_expired++;
-            if (vif_expired) {
-                vif_expired(&vif, aux);
+            t->stats.vifs_expired += !all;
+            if (vif_removed) {
+                vif_removed(&vif, aux);
             }
         }
     }
 
     struct neighbor_entry *ne;
     HMAP_FOR_EACH_SAFE (ne, node, &t->neighbors) {
-        if (is_expired(t, ne->last_seen, t->config.neighbor_idle_ms)) {
+        if (all || is_expired(t, ne->last_seen, t->config.neighbor_idle_ms)) {
             hmap_remove(&t->neighbors, &ne->node);
             free(ne);
-            t->stats.neighbors_expired++;
+            t->stats.neighbors_expired += !all;
         }
     }
 
     struct dhcp_entry *de;
     HMAP_FOR_EACH_SAFE (de, node, &t->dhcp) {
-        if (is_expired(t, de->last_seen, t->config.dhcp_idle_ms)) {
+        if (all || is_expired(t, de->last_seen, t->config.dhcp_idle_ms)) {
             hmap_remove(&t->dhcp, &de->node);
             free(de);
-            t->stats.dhcp_expired++;
+            t->stats.dhcp_expired += !all;
         }
     }
+}
+
+void
+eipoib_tables_expire(struct eipoib_tables *t,
+                     void (*vif_expired)(const struct eipoib_vif *,
+                                         void *aux),
+                     void *aux)
+{
+    tables_remove(t, false, vif_expired, aux);
+}
+
+void
+eipoib_tables_flush(struct eipoib_tables *t,
+                    void (*vif_removed)(const struct eipoib_vif *, void *aux),
+                    void *aux)
+{
+    tables_remove(t, true, vif_removed, aux);
 }
 
 void

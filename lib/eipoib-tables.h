@@ -156,6 +156,13 @@ void eipoib_tables_expire(struct eipoib_tables *,
                                               void *aux),
                           void *aux);
 
+/* Removes every vif but the static ones, every neighbour and every DHCP
+ * client, as a restart would; 'vif_removed' as for eipoib_tables_expire(). */
+void eipoib_tables_flush(struct eipoib_tables *,
+                         void (*vif_removed)(const struct eipoib_vif *,
+                                             void *aux),
+                         void *aux);
+
 /* Walks a table, for show commands.  'age_ms' is now - last seen. */
 void eipoib_tables_for_each_partition(
     const struct eipoib_tables *,

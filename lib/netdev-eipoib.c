@@ -1765,23 +1765,13 @@ eipoib_unixctl_del_vif(struct unixctl_conn *conn, int argc,
     ovs_mutex_unlock(&eipoib_list_mutex);
 }
 
-/* Forgets every neighbour and every snooped vif, as after a restart. */
+/* Forgets every neighbour, snooped vif and multicast membership, as a
+ * restart would. */
 static void
 eipoib_flush(struct netdev_eipoib *dev)
     OVS_REQUIRES(dev->mutex)
 {
-    struct eipoib_tables_config tc;
-
-    eipoib_tables_get_config(dev->tables, &tc);
-    struct eipoib_tables_config flush = tc;
-    flush.vif_idle_ms = 1;
-    flush.neighbor_idle_ms = 1;
-    flush.dhcp_idle_ms = 1;
-    eipoib_tables_set_config(dev->tables, &flush);
-    eipoib_tables_set_time(dev->tables, time_msec() + 1000);
-    eipoib_tables_expire(dev->tables, eipoib_vif_expired, dev);
-    eipoib_tables_set_config(dev->tables, &tc);
-    eipoib_tables_set_time(dev->tables, time_msec());
+    eipoib_tables_flush(dev->tables, eipoib_vif_expired, dev);
     eipoib_mcast_flush(dev->mcast, &dev->mcast_events);
     eipoib_mcast_apply(dev);
 }
