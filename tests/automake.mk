@@ -14,7 +14,8 @@ TESTSUITE_AT = \
 	tests/uplink.at \
 	tests/unit.at \
 	tests/xlate.at \
-	tests/host.at
+	tests/host.at \
+	tests/demo.at
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
@@ -162,6 +163,18 @@ bench-fabric: tests/fabric-bench utilities/eipoib-fabric
 	$(SHELL) '$(srcdir)/tests/bench-fabric.sh' '$(abs_top_builddir)' \
 	  '$(OVS_BUILDDIR)/utilities/ovs-appctl' $(BENCH_SECONDS)
 .PHONY: bench-fabric
+
+# One eipoib uplink's forwarding rate, fabric -> VM and VM -> fabric, in a
+# bridge of our ovs-vswitchd: a benchmark that prints numbers, not a test.
+# BENCH_SECONDS per measurement.
+noinst_PROGRAMS += tests/uplink-bench
+tests_uplink_bench_SOURCES = tests/uplink-bench.c
+tests_uplink_bench_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+EXTRA_DIST += tests/bench-uplink.sh
+bench-uplink: tests/uplink-bench utilities/eipoib-fabric vswitchd/ovs-vswitchd
+	$(SHELL) '$(srcdir)/tests/bench-uplink.sh' '$(abs_top_builddir)' \
+	  $(BENCH_SECONDS)
+.PHONY: bench-uplink
 
 # Multicast snooping (lib/eipoib-mcast): parser and membership table.
 TESTSUITE_AT += tests/mcast.at
