@@ -86,9 +86,7 @@ COVERAGE_DEFINE(eipoib_remac_resolved);
     EIPOIB_DROP(TX_UNKNOWN_UNICAST, "tx-unknown-unicast",                   \
                 "unicast to a MAC that is no known neighbour")              \
     EIPOIB_DROP(TX_TRANSPORT, "tx-transport",                               \
-                "the IB transport refused the datagram")                    \
-    EIPOIB_DROP(RX_UNKNOWN_ENDPOINT, "rx-unknown-endpoint",                 \
-                "datagram for an endpoint that serves no vif")
+                "the IB transport refused the datagram")
 
 enum eipoib_drop {
 #define EIPOIB_DROP(ENUM, NAME, DESCRIPTION) EIPOIB_DROP_##ENUM,
