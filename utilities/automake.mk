@@ -19,3 +19,15 @@ bin_PROGRAMS += utilities/eipoib-host
 utilities_eipoib_host_SOURCES = utilities/eipoib-host.c
 utilities_eipoib_host_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
 dist_man_MANS += utilities/eipoib-host.8
+
+# Benchmarks that print numbers, never pass or fail.  bench-vms: VM to VM
+# across two hypervisors over eIPoIB against the same over an OVS VXLAN
+# tunnel (TCP throughput, ping latency, CPU per gigabit); as root.
+# BENCH_VMS_FLAGS, e.g. '--runs=5 --seconds=10'.
+EXTRA_DIST += utilities/bench-vms.sh
+BENCH_VMS_FLAGS =
+bench-vms: all
+	bash '$(srcdir)/utilities/bench-vms.sh' $(BENCH_VMS_FLAGS) \
+	  '$(abs_top_builddir)'
+bench: bench-vms bench-uplink bench-xlate bench-fabric
+.PHONY: bench bench-vms
