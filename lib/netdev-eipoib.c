@@ -524,10 +524,48 @@ eipoib_resolve_unicast(struct netdev_eipoib *dev, struct dp_packet *packet)
     return true;
 }
 
-/* Translates and sends one frame, or holds or drops it.  Takes ownership of
- * 'packet'. */
+/* Datagrams translated and ready to go, sent together so that the
+ * transport makes one system call per batch, not per packet. */
+struct eipoib_tx_batch {
+    size_t n;
+    struct eipoib_part *parts[NETDEV_MAX_BURST];
+    struct ib_send sends[NETDEV_MAX_BURST];
+    struct dp_packet *packets[NETDEV_MAX_BURST];
+    size_t orig_lens[NETDEV_MAX_BURST];
+};
+
+/* Sends what 'b' holds, one ib_port_send() per run of the same partition,
+ * and frees the packets. */
 static void
-eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet)
+eipoib_tx_flush(struct netdev_eipoib *dev, struct eipoib_tx_batch *b)
+    OVS_REQUIRES(dev->mutex)
+{
+    for (size_t i = 0; i < b->n; ) {
+        size_t j = i + 1;
+        while (j < b->n && b->parts[j] == b->parts[i]) {
+            j++;
+        }
+
+        size_t n_sent = ib_port_send(b->parts[i]->port, &b->sends[i], j - i);
+        for (size_t k = i; k < j; k++) {
+            if (k - i < n_sent) {
+                dev->stats.tx_packets++;
+                dev->stats.tx_bytes += b->orig_lens[k];
+            } else {
+                eipoib_count_drop(dev, EIPOIB_DROP_TX_TRANSPORT, true);
+            }
+            dp_packet_delete(b->packets[k]);
+        }
+        i = j;
+    }
+    b->n = 0;
+}
+
+/* Translates one frame and adds it to 'b', or holds or drops it.  Takes
+ * ownership of 'packet'. */
+static void
+eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet,
+              struct eipoib_tx_batch *b)
     OVS_REQUIRES(dev->mutex)
 {
     size_t orig_len = dp_packet_size(packet);
@@ -598,20 +636,20 @@ eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet)
     }
 
     struct eipoib_vif_ep *vep = info.vif.endpoint;
-    struct ib_send send = {
+    vep->tx_packets++;
+    if (b->n >= NETDEV_MAX_BURST) {
+        eipoib_tx_flush(dev, b);
+    }
+    b->parts[b->n] = part;
+    b->sends[b->n] = (struct ib_send) {
         .ep = vep->ep,
         .dst = info.dst,
         .data = pkt.base + pkt.ofs,
         .size = pkt.len,
     };
-    if (ib_port_send(part->port, &send, 1) == 1) {
-        vep->tx_packets++;
-        dev->stats.tx_packets++;
-        dev->stats.tx_bytes += orig_len;
-    } else {
-        eipoib_count_drop(dev, EIPOIB_DROP_TX_TRANSPORT, true);
-    }
-    dp_packet_delete(packet);
+    b->packets[b->n] = packet;
+    b->orig_lens[b->n] = orig_len;
+    b->n++;
 }
 
 static int
@@ -625,9 +663,11 @@ netdev_eipoib_send(struct netdev *netdev, int qid OVS_UNUSED,
     ovs_mutex_lock(&dev->mutex);
     eipoib_tables_set_time(dev->tables, time_msec());
     eipoib_mcast_set_time(dev->mcast, time_msec());
+    struct eipoib_tx_batch b = { .n = 0 };
     DP_PACKET_BATCH_FOR_EACH (i, packet, batch) {
-        eipoib_tx_one(dev, packet);
+        eipoib_tx_one(dev, packet, &b);
     }
+    eipoib_tx_flush(dev, &b);
     ovs_mutex_unlock(&dev->mutex);
     dp_packet_batch_init(batch);
     return 0;
@@ -816,12 +856,14 @@ eipoib_pending_run(struct netdev_eipoib *dev)
         }
 
         struct dp_packet_batch held = p->held;
+        struct eipoib_tx_batch b = { .n = 0 };
         struct dp_packet *packet;
         dp_packet_batch_init(&p->held);
         eipoib_pending_destroy(dev, p, false);
         DP_PACKET_BATCH_FOR_EACH (i, packet, &held) {
-            eipoib_tx_one(dev, packet);
+            eipoib_tx_one(dev, packet, &b);
         }
+        eipoib_tx_flush(dev, &b);
     }
 }
 
