@@ -52,7 +52,6 @@ done
 
 . "$(dirname "$0")/demo-lib.sh"
 
-rm -rf "$run"
 lab_init "$1" "$run" "eb$$-" || exit 2
 trap lab_cleanup EXIT
 trap 'exit 130' INT

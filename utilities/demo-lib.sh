@@ -13,11 +13,19 @@
 # lab_init BUILD_DIR RUN_DIR PREFIX
 #
 # BUILD_DIR is a configured and built eIPoIB build directory; RUN_DIR (made
-# if missing) receives sockets, databases, logs and captures; PREFIX starts
+# afresh) receives sockets, databases, logs and captures; PREFIX starts
 # the name of every network namespace, so that several runs never collide.
 lab_init() {
     LAB_BUILD=$(cd "$1" && pwd) || return 1
-    mkdir -p "$2" || return 1
+    # RUN_DIR is emptied first, but only if it is empty or ours.
+    if [ -d "$2" ] && [ -n "$(ls -A "$2")" ] && [ ! -e "$2/.eipoib-lab" ]
+    then
+        echo "$2 is not empty and was not made by a previous run;" \
+             "not using it" >&2
+        return 1
+    fi
+    rm -rf "$2"
+    mkdir -p "$2" && touch "$2/.eipoib-lab" || return 1
     LAB_RUN=$(cd "$2" && pwd)
     LAB_PREFIX=$3
     LAB_OVS_BUILD=$(sed -n 's/^OVS_BUILDDIR = //p' "$LAB_BUILD/Makefile")

@@ -7,7 +7,7 @@
 #
 # BUILD_DIR is a built eIPoIB build directory (utilities/quickstart.sh demo
 # builds _build and calls this).  Run as root.  DIR (default
-# /tmp/eipoib-demo, emptied first) keeps the logs and the fabric capture
+# /tmp/eipoib-demo, emptied first if a previous run made it) keeps the logs and the fabric capture
 # afterwards; PREFIX (default ed<pid>-) starts every namespace's name.
 #
 #                    soft InfiniBand fabric (eipoib-fabric --capture)
@@ -16,7 +16,7 @@
 #  [hv1: ovs-vswitchd] [hv2: ovs-vswitchd]  native IPoIB native IPoIB
 #   br-hv1, uplink ib0  br-hv2, uplink ib0  P_Key 0x8001 P_Key 0x8002
 #    vlan 10 <-> P_Key 0x8001, vlan 20 <-> P_Key 0x8002  10.0.10.9    10.0.10.8
-#    |vm1 (vlan 10)       |vm2 (vlan 10)
+#    |vm1 (vlan 10)       |vm2 (vlan 10, dnsmasq)
 #    |vm4 (vlan 10, DHCP) |vm3 (vlan 20)
 #
 # Every check prints PASS or FAIL; the exit status is 1 if any failed.
@@ -45,7 +45,6 @@ fi
 
 . "$(dirname "$0")/demo-lib.sh"
 
-rm -rf "$run"
 lab_init "$1" "$run" "$prefix" || exit 2
 trap lab_cleanup EXIT
 trap 'exit 130' INT
