@@ -214,6 +214,11 @@ print('not have; on a small machine it competes with the switches.  "rest of')
 print('machine" is busy time of everything else during the iperf3 run (the')
 print('VMs\' TCP stacks, iperf3, and other users of this shared machine).')
 EOF
+lab_step "Drops counted by the eipoib uplinks during the benchmark"
+for hv in hv1 hv2; do
+    echo "  $hv:"
+    lab_appctl $hv eipoib/show ib0 | sed -n '/^  drops:/,$p' | sed 's/^/  /'
+done
 echo
 echo "Raw results (round setup bps vswitchd1 vswitchd2 fabric rest ticks" \
      "idle% rtt-min rtt-avg rtt-max; ticks of 1/$hz s): $results"

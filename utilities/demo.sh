@@ -113,6 +113,8 @@ lab_check "vm1 -> ibhost (native IPoIB)" ping4 vm1 10.0.10.9
 lab_check "ibhost -> vm2" ping4 ibhost 10.0.10.2
 lab_check "vm1 -> vm2 with full-size 2044-byte packets, DF set" \
     lab_in vm1 ping -c 2 -i 0.2 -w 6 -s 2016 -M do 10.0.10.2
+lab_check "vm1 -> vm2 with minimum-size packets (28-byte IPv4, padded frames)" \
+    lab_in vm1 ping -c 2 -i 0.2 -w 6 -s 0 10.0.10.2
 
 lab_step "IPv6: ping -6 (neighbour discovery through the uplinks)"
 lab_check "vm1 -> vm2 over IPv6" ping6 vm1 fd00:10::2
