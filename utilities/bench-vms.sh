@@ -138,19 +138,21 @@ measure() {
     read -r b1 t1 < <(machine_ticks)
     v1=$(( $(pid_ticks $pid_vsd1) - v1 )); v2=$(( $(pid_ticks $pid_vsd2) - v2 ))
     f=$(( $(pid_ticks $pid_fabric) - f ))
-    bps=$(printf '%s' "$json" | python3 -c '
+    read -r bps retr < <(printf '%s' "$json" | python3 -c '
 import json, sys
 try:
-    print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))
+    end = json.load(sys.stdin)["end"]
+    print(int(end["sum_received"]["bits_per_second"]),
+          end["sum_sent"].get("retransmits", 0))
 except Exception:
-    print(0)')
+    print(0, 0)')
     rtt=$(lab_in $vm ping -q -c 200 -i 0.005 -w 20 $ip 2>&1 \
           | sed -n 's,^rtt min/avg/max/mdev = \([0-9.]*\)/\([0-9.]*\)/\([0-9.]*\)/.*,\1 \2 \3,p')
     # Machine busy time not spent in the two vswitchds and the fabric.
     others=$(( (b1 - b0) - v1 - v2 - f ))
-    echo "$round $setup $bps $v1 $v2 $f $others $(( t1 - t0 )) $idle ${rtt:-0 0 0}" >> "$results"
-    printf '  round %s %-6s %6s Mbit/s  CPU: vswitchd hv1 %ss hv2 %ss, fabric %ss, rest of machine %ss  rtt avg %s ms  (before: %s%% busy)\n' \
-        "$round" "$setup" "$(div "$bps" 1000000 0)" "$(div $v1 $hz)" \
+    echo "$round $setup $bps $v1 $v2 $f $others $(( t1 - t0 )) $idle ${rtt:-0 0 0} $retr" >> "$results"
+    printf '  round %s %-6s %6s Mbit/s (%s retransmits)  CPU: vswitchd hv1 %ss hv2 %ss, fabric %ss, rest of machine %ss  rtt avg %s ms  (before: %s%% busy)\n' \
+        "$round" "$setup" "$(div "$bps" 1000000 0)" "$retr" "$(div $v1 $hz)" \
         "$(div $v2 $hz)" "$(div $f $hz)" "$(div $others $hz)" \
         "$(echo "${rtt:-0 0 0}" | cut -d' ' -f2)" "$idle"
 }
@@ -175,6 +177,7 @@ for r in rows:
     by.setdefault(setup, []).append({
         'round': rnd,
         'Mbit/s': bps / 1e6,
+        'TCP retransmits': float(r[12]),
         'rtt avg ms': rtt_avg,
         'rtt min ms': rtt_min,
         'vswitchd hv1 CPU s/Gbit': v1 / hz / gbit,
@@ -214,11 +217,13 @@ print('not have; on a small machine it competes with the switches.  "rest of')
 print('machine" is busy time of everything else during the iperf3 run (the')
 print('VMs\' TCP stacks, iperf3, and other users of this shared machine).')
 EOF
-lab_step "Drops counted by the eipoib uplinks during the benchmark"
+lab_step "Drops during the benchmark: fabric (non-zero counters), uplinks"
+lab_fabric_appctl fabric/counters | grep -vE '^(received|delivered|unicast|multicast)=|=0$' | sed 's/^/  /'
+
 for hv in hv1 hv2; do
     echo "  $hv:"
     lab_appctl $hv eipoib/show ib0 | sed -n '/^  drops:/,$p' | sed 's/^/  /'
 done
 echo
 echo "Raw results (round setup bps vswitchd1 vswitchd2 fabric rest ticks" \
-     "idle% rtt-min rtt-avg rtt-max; ticks of 1/$hz s): $results"
+     "idle% rtt-min rtt-avg rtt-max retransmits; ticks of 1/$hz s): $results"

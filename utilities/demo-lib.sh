@@ -41,6 +41,7 @@ lab_init() {
     LAB_PIDFILES=
     LAB_FAILED=0
     LAB_PASSED=0
+    LAB_FAILURES=
 }
 
 # lab_ns NAME: the namespace of lab object NAME.
@@ -126,6 +127,8 @@ lab_check() {
     else
         printf 'FAIL: %s (exit status %s)\n' "$what" "$rc"
         LAB_FAILED=$((LAB_FAILED + 1))
+        LAB_FAILURES="$LAB_FAILURES  $what
+"
     fi
     return $rc
 }
@@ -142,6 +145,8 @@ lab_check_fails() {
     else
         printf 'FAIL: %s (it succeeded)\n' "$what"
         LAB_FAILED=$((LAB_FAILED + 1))
+        LAB_FAILURES="$LAB_FAILURES  $what
+"
     fi
 }
 

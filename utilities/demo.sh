@@ -184,6 +184,15 @@ if command -v tshark >/dev/null; then
     lab_check "tshark reads the capture" sh -c "timeout 120 tshark -r '$run/fabric.pcap' \
         -q -z io,phs 2>/dev/null | sed -n '/^erf/,/^====/p'"
 fi
+if command -v tshark >/dev/null; then
+    echo "  What IPoIB looks like: ARP with 20-byte hardware addresses, and"
+    echo "  DHCP with hardware type 32 (RFC 4390), as tshark decodes them:"
+    for filter in arp dhcp; do
+        lab_show tshark -r $run/fabric.pcap -Y $filter
+        timeout 60 tshark -r "$run/fabric.pcap" -Y $filter 2>/dev/null \
+            | grep -v Announcement | head -4 | cut -c1-150 | sed 's/^/    /'
+    done
+fi
 echo "Open it in Wireshark with:  wireshark $run/fabric.pcap"
 echo "or print it with:           tshark -r $run/fabric.pcap"
 
@@ -201,5 +210,6 @@ lab_track_pid "$run/iperf3.pid"
 lab_check "vm1 -> vm2: iperf3 for 3 seconds" tcp_iperf
 
 lab_step "Summary: $LAB_PASSED passed, $LAB_FAILED failed"
+[ -n "$LAB_FAILURES" ] && printf 'Failed:\n%s' "$LAB_FAILURES"
 echo "Logs are in $run (they stay; everything else is torn down now)."
 [ "$LAB_FAILED" = 0 ]
