@@ -13,6 +13,8 @@
 #   vxlan:  VM vx1 (hv1) <-> VM vx2 (hv2), MTU 1994, bridge br-vx with a
 #           VXLAN port whose underlay is bridge br-ul (192.168.50.0/24) on a
 #           veth pair with MTU 2044, the IPoIB datagram MTU.
+#   local:  VM lo1 <-> VM lo2, both on bridge br-lo of hv1, MTU 2044: the
+#           ceiling of the VMs' veth ports on the userspace datapath.
 #
 # Each of N rounds (default 3) waits for the machine to be idle, then
 # measures, for each set-up in turn: TCP throughput (iperf3, S seconds,
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
         --runs=*) runs=${1#*=} ;;
         --seconds=*) seconds=${1#*=} ;;
         --run-dir=*) run=${1#*=} ;;
-        -h|--help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
         -*) echo "$0: unknown option $1" >&2; exit 2 ;;
         *) break ;;
     esac
@@ -87,9 +89,16 @@ for n in 1 2; do
     lab_vm vx$n $hv br-vx 50:54:00:00:02:0$n 1994 || die "VM vx$n"
     lab_vm_addr vx$n 10.2.0.$n/24 || die "VM vx$n"
 done
+# The ceiling both share: two VMs on one bridge of hv1, no uplink.
+lab_bridge hv1 br-lo || die br-lo
+for n in 1 2; do
+    lab_vm lo$n hv1 br-lo 50:54:00:00:03:0$n 2044 || die "VM lo$n"
+    lab_vm_addr lo$n 10.3.0.$n/24 || die "VM lo$n"
+done
+lab_in lo1 ping -c 3 -i 0.2 -w 10 10.3.0.2 >/dev/null || die "local ping"
 lab_in ib1 ping -c 3 -i 0.2 -w 10 10.1.0.2 >/dev/null || die "eipoib ping"
 lab_in vx1 ping -c 3 -i 0.2 -w 10 10.2.0.2 >/dev/null || die "vxlan ping"
-for vm in ib2 vx2; do
+for vm in ib2 vx2 lo2; do
     lab_in $vm iperf3 -s -D -I "$run/iperf3-$vm.pid" \
         --logfile "$run/iperf3-$vm.log" || die "iperf3 server in $vm"
     lab_track_pid "$run/iperf3-$vm.pid"
@@ -161,6 +170,7 @@ lab_step "Measuring: $runs rounds, iperf3 $seconds s + 200 pings per set-up, $nc
 for r in $(seq "$runs"); do
     measure $r eipoib ib1 10.1.0.2
     measure $r vxlan vx1 10.2.0.2
+    measure $r local lo1 10.3.0.2
 done
 
 lab_step "Summary (min / median / max over $runs rounds)"
@@ -197,10 +207,12 @@ def mmm(vals):
                                        max(vals)))
 
 metrics = list(next(iter(by.values()))[0].keys())[1:]
-print('%-26s %-24s %-24s' % ('', 'eipoib', 'vxlan'))
+print('%-26s %-24s %-24s %-24s' % ('', 'eipoib', 'vxlan', 'local'))
 for m in metrics:
-    print('%-26s %-24s %-24s' % (m, mmm([x[m] for x in by.get('eipoib', [])]),
-                                 mmm([x[m] for x in by.get('vxlan', [])])))
+    print('%-26s %-24s %-24s %-24s'
+          % (m, mmm([x[m] for x in by.get('eipoib', [])]),
+             mmm([x[m] for x in by.get('vxlan', [])]),
+             mmm([x[m] for x in by.get('local', [])])))
 print()
 pairs = list(zip(by.get('eipoib', []), by.get('vxlan', [])))
 for m in ('Mbit/s', 'rtt avg ms'):
@@ -210,7 +222,12 @@ ratios = [(a['vswitchd hv1 CPU s/Gbit'] + a['vswitchd hv2 CPU s/Gbit'])
           / (b['vswitchd hv1 CPU s/Gbit'] + b['vswitchd hv2 CPU s/Gbit'])
           for a, b in pairs]
 print('ratio eipoib/vxlan %-18s %s' % ('vswitchd CPU/Gbit', mmm(ratios)))
+local = list(zip(by.get('eipoib', []), by.get('local', [])))
+ratios = [a['Mbit/s'] / b['Mbit/s'] for a, b in local if b['Mbit/s']]
+print('ratio eipoib/local  %-17s %s' % ('Mbit/s', mmm(ratios)))
 print()
+print('local: two VMs on one bridge of hv1, no uplink or tunnel: the ceiling')
+print('of the VMs\' veth ports on the userspace datapath, shared by both.')
 print('CPU s/Gbit: CPU seconds a process used per gigabit delivered to the')
 print('receiving VM.  The soft fabric daemon is a cost that a real HCA does')
 print('not have; on a small machine it competes with the switches.  "rest of')
