@@ -705,6 +705,12 @@ eipoib_rx_one(struct netdev_eipoib *dev, struct eipoib_part *part,
               struct ib_recv *r, struct dp_packet_batch *batch)
     OVS_REQUIRES(dev->mutex)
 {
+    /* Ethernet frames are padded to 60 bytes (64 tagged): a short IP packet
+     * needs room past its end, which a transport need not have left. */
+    if (dp_packet_size(r->packet) < EIPOIB_ETH_MIN_LEN + EIPOIB_VLAN_HDR_LEN) {
+        dp_packet_prealloc_tailroom(r->packet,
+                                    EIPOIB_ETH_MIN_LEN + EIPOIB_VLAN_HDR_LEN);
+    }
     struct eipoib_pkt pkt = eipoib_pkt_from_dp_packet(r->packet);
     struct eipoib_rx_meta meta = {
         .pkey = ipoib_pkey_full(part->pkey),
