@@ -18,6 +18,7 @@ lib_libeipoib_la_SOURCES = \
 	lib/eipoib-mcast.h \
 	lib/eipoib-xlate.c \
 	lib/eipoib-xlate.h \
+	lib/eipoib-csum.h \
 	lib/ipoib.c \
 	lib/ipoib.h
 

@@ -19,6 +19,7 @@
 #endif
 
 #include "eipoib-mcast.h"
+#include "eipoib-csum.h"
 
 /* The parser comes first and uses nothing but ipoib.h; the membership
  * table after it uses OVS hmaps, and is left out in the kernel or with
@@ -187,42 +188,11 @@ eipoib_mcast_group_mgid(const struct eipoib_mcast_group *g, uint16_t pkey,
 /* ---------------------------------------------------------------------- */
 /* Parser. */
 
-/* One's complement sum of 'n' bytes as big-endian 16-bit words, the last
- * odd byte padded with zero. */
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-    uint64_t s = sum;
-
-    for (; n >= 2; p += 2, n -= 2) {
-        s += (p[0] << 8) | p[1];
-    }
-    if (n) {
-        s += p[0] << 8;
-    }
-    while (s >> 16) {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    return s;
-}
-
 /* True if 'n' bytes at 'p', with 'sum' already added, sum to 0xffff. */
 static bool
 csum_ok(uint32_t sum, const uint8_t *p, size_t n)
 {
-    return csum_add(sum, p, n) == 0xffff;
-}
-
-/* Pseudo-header sum for an ICMPv6 message of 'len' bytes in 'ip6'. */
-static uint32_t
-icmpv6_pseudo_sum(const uint8_t *ip6, uint32_t len)
-{
-    uint8_t tail[8];
-
-    ipoib_put_be32(tail, len);
-    tail[4] = tail[5] = tail[6] = 0;
-    tail[7] = IP_PROTO_ICMPV6;
-    return csum_add(csum_add(0, ip6 + 8, 32), tail, sizeof tail);
+    return eipoib_csum_add(sum, p, n) == 0xffff;
 }
 
 /* Signals go through here twice: first with 'cb' null, to check the whole
@@ -461,7 +431,7 @@ icmpv6_check(const uint8_t *ip, const uint8_t *m, size_t n)
     if (n < min) {
         return runt;
     }
-    if (!csum_ok(icmpv6_pseudo_sum(ip, n), m, n)) {
+    if (!csum_ok(eipoib_csum_ipv6_pseudo(ip, n, IP_PROTO_ICMPV6), m, n)) {
         return bad_csum;
     }
     return EIPOIB_MCAST_OK;

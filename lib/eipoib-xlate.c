@@ -19,6 +19,7 @@
 #endif
 
 #include "eipoib-xlate.h"
+#include "eipoib-csum.h"
 
 /* How this file is organised.  Each direction runs in phases, so that the
  * buffer is touched only once the verdict is known to be EIPOIB_OK:
@@ -142,52 +143,12 @@ addr_is_zero(const struct ipoib_addr *a)
     return ipoib_addr_equals(a, &zero);
 }
 
-/* One's complement sum of 'n' bytes as big-endian 16-bit words, the last
- * odd byte padded with zero. */
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-    uint64_t s = sum;
-
-    for (; n >= 2; p += 2, n -= 2) {
-        s += (p[0] << 8) | p[1];
-    }
-    if (n) {
-        s += p[0] << 8;
-    }
-    while (s >> 16) {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    return s;
-}
-
-static uint16_t
-csum_finish(uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return ~sum & 0xffff;
-}
-
-/* Sum of the IPv6 pseudo-header for an upper-layer packet of 'len'. */
-static uint32_t
-csum_ipv6_pseudo(const uint8_t *ip6, uint32_t len, uint8_t proto)
-{
-    uint8_t tail[8];
-
-    ipoib_put_be32(tail, len);
-    tail[4] = tail[5] = tail[6] = 0;
-    tail[7] = proto;
-    return csum_add(csum_add(0, ip6 + 8, 32), tail, sizeof tail);
-}
-
 static uint32_t
 csum_ipv4_pseudo(const uint8_t *ip4, uint16_t len, uint8_t proto)
 {
     uint8_t tail[4] = { 0, proto, len >> 8, len & 0xff };
 
-    return csum_add(csum_add(0, ip4 + 12, 8), tail, sizeof tail);
+    return eipoib_csum_add(eipoib_csum_add(0, ip4 + 12, 8), tail, sizeof tail);
 }
 
 /* Moves 'n' bytes from base[from] to base[to]. */
@@ -284,7 +245,7 @@ ipv6_is_multicast(const uint8_t *ip)
 static bool
 ipv4_header_csum_ok(const uint8_t *ip)
 {
-    return csum_finish(csum_add(0, ip, (ip[0] & 0x0f) * 4)) == 0;
+    return eipoib_csum_finish(eipoib_csum_add(0, ip, (ip[0] & 0x0f) * 4)) == 0;
 }
 
 static void
@@ -294,7 +255,7 @@ ipv4_set_length(uint8_t *ip, size_t len)
 
     ipoib_put_be16(ip + 2, len);
     ip[10] = ip[11] = 0;
-    ipoib_put_be16(ip + 10, csum_finish(csum_add(0, ip, ihl)));
+    ipoib_put_be16(ip + 10, eipoib_csum_finish(eipoib_csum_add(0, ip, ihl)));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -374,8 +335,8 @@ nd_analyse(const uint8_t *ip, size_t len, uint8_t lla_units,
         return true;
     }
 
-    uint32_t sum = csum_ipv6_pseudo(ip, len - 40, IP_PROTO_ICMPV6);
-    if (csum_finish(csum_add(sum, ip + 40, len - 40))) {
+    uint32_t sum = eipoib_csum_ipv6_pseudo(ip, len - 40, IP_PROTO_ICMPV6);
+    if (eipoib_csum_finish(eipoib_csum_add(sum, ip + 40, len - 40))) {
         *bad_csum = true;
         return false;
     }
@@ -390,8 +351,8 @@ nd_fix_checksum(uint8_t *ip, size_t len)
 {
     ipoib_put_be16(ip + 4, len - 40);
     ip[42] = ip[43] = 0;
-    uint32_t sum = csum_ipv6_pseudo(ip, len - 40, IP_PROTO_ICMPV6);
-    ipoib_put_be16(ip + 42, csum_finish(csum_add(sum, ip + 40, len - 40)));
+    uint32_t sum = eipoib_csum_ipv6_pseudo(ip, len - 40, IP_PROTO_ICMPV6);
+    ipoib_put_be16(ip + 42, eipoib_csum_finish(eipoib_csum_add(sum, ip + 40, len - 40)));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -498,7 +459,7 @@ dhcp_checksums_ok(const uint8_t *ip, const struct dhcp_plan *plan)
         return true;                    /* No UDP checksum. */
     }
     uint32_t sum = csum_ipv4_pseudo(ip, udp_len, IP_PROTO_UDP);
-    return !csum_finish(csum_add(sum, udp, udp_len));
+    return !eipoib_csum_finish(eipoib_csum_add(sum, udp, udp_len));
 }
 
 /* Sets the IPv4 and UDP lengths of the DHCP message at 'ip' for a BOOTP
@@ -516,7 +477,7 @@ dhcp_fix(uint8_t *ip, size_t ihl, size_t bootp_len)
     if (udp_csum) {
         udp[6] = udp[7] = 0;
         uint32_t sum = csum_ipv4_pseudo(ip, udp_len, IP_PROTO_UDP);
-        uint16_t c = csum_finish(csum_add(sum, udp, udp_len));
+        uint16_t c = eipoib_csum_finish(eipoib_csum_add(sum, udp, udp_len));
         ipoib_put_be16(udp + 6, c ? c : 0xffff);
     }
 }
