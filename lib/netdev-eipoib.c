@@ -1572,7 +1572,7 @@ eipoib_show_vif(const struct eipoib_vif *vif, bool is_static,
 }
 
 static void
-eipoib_show_one(struct ds *ds, struct netdev_eipoib *dev)
+eipoib_show_one(struct netdev_eipoib *dev, struct ds *ds)
     OVS_REQUIRES(dev->mutex)
 {
     ds_put_format(ds, "%s:\n", netdev_get_name(&dev->up));
@@ -1642,34 +1642,6 @@ eipoib_show_one(struct ds *ds, struct netdev_eipoib *dev)
 }
 
 static void
-eipoib_unixctl_show(struct unixctl_conn *conn, int argc,
-                    const char *argv[], void *aux OVS_UNUSED)
-{
-    struct ds reply = DS_EMPTY_INITIALIZER;
-    struct netdev_eipoib *dev;
-    bool found = false;
-
-    ovs_mutex_lock(&eipoib_list_mutex);
-    LIST_FOR_EACH (dev, list_node, &eipoib_list) {
-        if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
-            continue;
-        }
-        ovs_mutex_lock(&dev->mutex);
-        eipoib_show_one(&reply, dev);
-        ovs_mutex_unlock(&dev->mutex);
-        found = true;
-    }
-    ovs_mutex_unlock(&eipoib_list_mutex);
-
-    if (argc > 1 && !found) {
-        unixctl_command_reply_error(conn, "no such eipoib port");
-    } else {
-        unixctl_command_reply(conn, ds_cstr(&reply));
-    }
-    ds_destroy(&reply);
-}
-
-static void
 eipoib_show_neighbor(const struct eipoib_neighbor *n, long long age_ms,
                      void *ds_)
 {
@@ -1684,9 +1656,21 @@ eipoib_show_neighbor(const struct eipoib_neighbor *n, long long age_ms,
 }
 
 static void
-eipoib_unixctl_neighbors(struct unixctl_conn *conn, int argc,
-                         const char *argv[], void *aux OVS_UNUSED)
+eipoib_show_neighbors(struct netdev_eipoib *dev, struct ds *ds)
+    OVS_REQUIRES(dev->mutex)
 {
+    ds_put_format(ds, "%s: %"PRIuSIZE" neighbors\n", netdev_get_name(&dev->up),
+                  eipoib_tables_n_neighbors(dev->tables));
+    eipoib_tables_for_each_neighbor(dev->tables, eipoib_show_neighbor, ds);
+}
+
+/* Runs "eipoib/CMD [PORT]": 'aux' is a function that does CMD for one port,
+ * called for PORT or for every eipoib port. */
+static void
+eipoib_unixctl_each(struct unixctl_conn *conn, int argc, const char *argv[],
+                    void *aux)
+{
+    void (*cmd)(struct netdev_eipoib *, struct ds *) = aux;
     struct ds reply = DS_EMPTY_INITIALIZER;
     struct netdev_eipoib *dev;
     bool found = false;
@@ -1697,11 +1681,7 @@ eipoib_unixctl_neighbors(struct unixctl_conn *conn, int argc,
             continue;
         }
         ovs_mutex_lock(&dev->mutex);
-        ds_put_format(&reply, "%s: %"PRIuSIZE" neighbors\n",
-                      netdev_get_name(&dev->up),
-                      eipoib_tables_n_neighbors(dev->tables));
-        eipoib_tables_for_each_neighbor(dev->tables, eipoib_show_neighbor,
-                                        &reply);
+        cmd(dev, &reply);
         ovs_mutex_unlock(&dev->mutex);
         found = true;
     }
@@ -1814,38 +1794,12 @@ eipoib_unixctl_del_vif(struct unixctl_conn *conn, int argc,
 /* Forgets every neighbour, snooped vif and multicast membership, as a
  * restart would. */
 static void
-eipoib_flush(struct netdev_eipoib *dev)
+eipoib_flush(struct netdev_eipoib *dev, struct ds *ds OVS_UNUSED)
     OVS_REQUIRES(dev->mutex)
 {
     eipoib_tables_flush(dev->tables, eipoib_vif_expired, dev);
     eipoib_mcast_flush(dev->mcast, &dev->mcast_events);
     eipoib_mcast_apply(dev);
-}
-
-static void
-eipoib_unixctl_flush(struct unixctl_conn *conn, int argc,
-                     const char *argv[], void *aux OVS_UNUSED)
-{
-    struct netdev_eipoib *dev;
-    bool found = false;
-
-    ovs_mutex_lock(&eipoib_list_mutex);
-    LIST_FOR_EACH (dev, list_node, &eipoib_list) {
-        if (argc > 1 && strcmp(argv[1], netdev_get_name(&dev->up))) {
-            continue;
-        }
-        ovs_mutex_lock(&dev->mutex);
-        eipoib_flush(dev);
-        ovs_mutex_unlock(&dev->mutex);
-        found = true;
-    }
-    ovs_mutex_unlock(&eipoib_list_mutex);
-
-    if (argc > 1 && !found) {
-        unixctl_command_reply_error(conn, "no such eipoib port");
-    } else {
-        unixctl_command_reply(conn, NULL);
-    }
 }
 
 static const struct netdev_class netdev_eipoib_class = {
@@ -1881,13 +1835,13 @@ OVS_CONSTRUCTOR(netdev_eipoib_register)
 {
     netdev_register_provider(&netdev_eipoib_class);
     unixctl_command_register("eipoib/show", "[PORT]", 0, 1,
-                             eipoib_unixctl_show, NULL);
+                             eipoib_unixctl_each, eipoib_show_one);
     unixctl_command_register("eipoib/neighbors", "[PORT]", 0, 1,
-                             eipoib_unixctl_neighbors, NULL);
+                             eipoib_unixctl_each, eipoib_show_neighbors);
     unixctl_command_register("eipoib/add-vif", "PORT MAC [VLAN]", 2, 3,
                              eipoib_unixctl_add_vif, NULL);
     unixctl_command_register("eipoib/del-vif", "PORT MAC [VLAN]", 2, 3,
                              eipoib_unixctl_del_vif, NULL);
     unixctl_command_register("eipoib/flush", "[PORT]", 0, 1,
-                             eipoib_unixctl_flush, NULL);
+                             eipoib_unixctl_each, eipoib_flush);
 }
