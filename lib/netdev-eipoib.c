@@ -540,7 +540,8 @@ static void
 eipoib_tx_flush(struct netdev_eipoib *dev, struct eipoib_tx_batch *b)
     OVS_REQUIRES(dev->mutex)
 {
-    for (size_t i = 0; i < b->n; ) {
+    size_t i = 0;
+    while (i < b->n) {
         size_t j = i + 1;
         while (j < b->n && b->parts[j] == b->parts[i]) {
             j++;
