@@ -352,7 +352,8 @@ nd_fix_checksum(uint8_t *ip, size_t len)
     ipoib_put_be16(ip + 4, len - 40);
     ip[42] = ip[43] = 0;
     uint32_t sum = eipoib_csum_ipv6_pseudo(ip, len - 40, IP_PROTO_ICMPV6);
-    ipoib_put_be16(ip + 42, eipoib_csum_finish(eipoib_csum_add(sum, ip + 40, len - 40)));
+    sum = eipoib_csum_add(sum, ip + 40, len - 40);
+    ipoib_put_be16(ip + 42, eipoib_csum_finish(sum));
 }
 
 /* ---------------------------------------------------------------------- */
