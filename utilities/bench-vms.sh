@@ -118,7 +118,8 @@ pid_fabric=$(cat "$run/fabric.pid")
 ncpu=$(nproc)
 
 # Waits (up to 60 s) until the machine is less than 25% busy over a second;
-# prints the busy percentage last seen.
+# prints the busy percentage last seen (reported, so that a round measured
+# on a busy machine shows).
 wait_idle() {
     local i b0 t0 b1 t1 busy
     for i in $(seq 60); do
@@ -194,6 +195,7 @@ for r in rows:
         'vswitchd hv2 CPU s/Gbit': v2 / hz / gbit,
         'fabric CPU s/Gbit': f / hz / gbit,
         'rest-of-machine CPU s': others / hz,
+        'machine busy % before': float(r[8]),
     })
 
 def num(v):
