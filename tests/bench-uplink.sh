@@ -1,69 +1,70 @@
 #! /bin/sh
 # Measures how many packets per second one eipoib uplink forwards, fabric ->
 # VM and VM -> fabric, in a bridge of our ovs-vswitchd (userspace datapath,
-# ports polled by the main thread).  Prints numbers; never passes or fails.
+# ports polled by the main thread), against the same bridge forwarding
+# between two plain ports.  Prints numbers; never passes or fails.
 # Run by "make bench-uplink" (BENCH_SECONDS per measurement); by hand:
 #   tests/bench-uplink.sh BUILDDIR [SECONDS [SIZES]]
-# e.g. tests/bench-uplink.sh _build-bench 3 "64 1500"
+# e.g. tests/bench-uplink.sh _build-bench 3 "64 1400"
 #
-# Setup, all in a temporary directory removed at exit: eipoib-fabric,
-# ovsdb-server, ovs-vswitchd --enable-dummy --disable-system, bridge br0
-# (datapath_type=dummy, fail-mode secure) with
+# Setup, all in a temporary directory (and veths) removed at exit:
+# eipoib-fabric, ovsdb-server, ovs-vswitchd --enable-dummy --disable-system,
+# bridge br0 (datapath_type=dummy, fail-mode secure) with
 #   ib0   ofport 100  type=eipoib, fabric port "bench-ib0", static vif
 #                     50:54:00:00:00:01 (eipoib/add-vif)
-#   vm    ofport 1    type=dummy, options:pstream=punix:vm.sock (the VM)
-#   vm2   ofport 2    type=dummy, pstream (baseline input, no uplink)
-#   sink  ofport 3    type=dummy (baseline output)
-#   veth  ofport 4    (as root) type=system, one end of a veth pair whose
-#                     other end the generator writes to with AF_PACKET
-# and the flows
-#   in_port=100 actions=output:1      in_port=1 actions=output:100
-#   in_port=2   actions=output:3      in_port=4 actions=output:100
-# tests/uplink-bench plays a remote IPoIB host ("bench-host") on the fabric:
-#   fabric->VM  "rx": IPv4/UDP datagrams unicast to the vif's QPN, open loop
-#               (what ib0 does not take, the daemon drops: port-congested);
+# and, as root, three veth pairs whose first ends are system ports
+#   vm    ofport 4    the VM's port (the generator writes to its peer)
+#   pin   ofport 5    baseline input (the generator writes to its peer)
+#   pout  ofport 6    baseline output (the generator counts on its peer)
+# with the flows
+#   in_port=100 actions=output:4      in_port=4 actions=output:100
+#   in_port=5   actions=output:6
+# Without root (no veths), dummy ports instead: vm (1) and vm2 (2) with
+# pstreams, sink (3), flows 100->1, 1->100, 2->3; netdev-dummy's pstream
+# input caps those VM->fabric and baseline lines near 13k pps (it reads a
+# frame's length and bytes in separate run calls and its rxq hands out one
+# packet per call), so they do not measure the uplink.
+#
+# tests/uplink-bench plays a remote IPoIB host ("bench-host") on the fabric
+# and the VM:
+#   fabric->VM  "rx": IPv4/UDP datagrams unicast to the vif's QPN, at most
+#               16384 ahead of ib0's received count;
 #   VM->fabric  "tx": it first sends an IPoIB ARP reply to the vif (ib0
 #               learns it as a neighbour), then pushes Ethernet frames from
-#               the VM MAC to its REMAC into vm.sock (or the veth) and counts
-#               what comes back to it on the fabric.
-# Rates are from ovs-ofctl dump-ports deltas over SECONDS, after a warm-up;
-# CPU is each process's user+system time over the same interval.
+#               the VM MAC to its REMAC into the vm veth's peer (AF_PACKET,
+#               batches of 32) and counts what arrives on the fabric,
+#               keeping at most WINDOW (1024) frames in flight;
+#   port->port  "tx --sink": the same frames into the pin veth's peer,
+#               counted on the pout veth's peer, same window.
+# Rates are from ovs-ofctl dump-ports deltas over SECONDS, after a warm-up:
+# "in" is the input port's rx, "out" the output port's tx; CPU is each
+# process's user+system time over the same interval; "us/packet out" is
+# ovs-vswitchd CPU time per forwarded packet, which varies less than the
+# rates when other jobs share the cores.  The summary at the end gives, per
+# size, the "out" rate and us/packet of each direction and the ratios
+# eipoib / port->port.
 #
-# Rates are "in" (the input port's rx) and "out" (the output port's tx);
-# "us/packet out" is ovs-vswitchd CPU time per forwarded packet, which
-# varies less than the rates when other jobs share the cores.
-#
-# Sample output ("make bench-uplink BENCH_SECONDS=3", 2 cores shared with
-# other jobs; generator lines and the rest shortened):
-#   flows:
-#      in_port=100 actions=output:1
-#      in_port=1 actions=output:100
-#      in_port=2 actions=output:3
-#      in_port=4 actions=output:100
-#   --- IPv4 packet 64 bytes
-#   fabric->VM   ib0 rx -> vm tx  : 459066 pps in, 458335 pps out (3.06 s),
-#     port drops 0, fabric port-congested 0; CPU ovs-vswitchd 78% (1.71
-#     us/packet out), eipoib-fabric 15%; load 2.50 3.16 3.39
-#   VM->fabric   vm rx -> ib0 tx  : 11483 pps in, 11471 pps out ... CPU
-#     ovs-vswitchd 88% (77.11 us/packet out) ...
-#   baseline     vm2 rx -> sink tx: 13802 pps in, 13805 pps out ... CPU
-#     ovs-vswitchd 98% (71.02 us/packet out) ...
-#   VM->fabric   veth rx -> ib0 tx: 179916 pps in, 179529 pps out ... CPU
-#     ovs-vswitchd 65% (3.63 us/packet out), eipoib-fabric 41% ...
-#   --- IPv4 packet 1500 bytes
-#   fabric->VM   ib0 rx -> vm tx  : 235766 pps in, 236399 pps out ... CPU
-#     ovs-vswitchd 85% (3.58 us/packet out), eipoib-fabric 44% ...
-#   VM->fabric   veth rx -> ib0 tx: 140230 pps in, 140220 pps out ... CPU
-#     ovs-vswitchd 68% (4.86 us/packet out), eipoib-fabric 46% ...
-# The dummy pstream input is the limit of "vm rx -> ib0 tx", with or
-# without the uplink (compare the baseline): netdev-dummy reads a frame's
-# length and its bytes in separate calls of its run function, called once
-# per main-loop iteration, and its rxq hands out one packet per call.  The
-# veth line (AF_PACKET, batches of up to 32) measures the uplink itself.
+# Sample summary ("make bench-uplink BENCH_SECONDS=3" as root, 2 cores
+# shared with other jobs, load average 2.9-3.7):
+#   bytes path               pps    us/pkt  pps ratio   us ratio
+#      64 VM->fabric      240815      2.78       1.73       0.68
+#      64 fabric->VM      212770      3.31       1.53       0.81
+#      64 port->port      138803      4.10          1          1
+#   1400 VM->fabric      144161      3.67       1.17       0.92
+#   1400 fabric->VM      113724      5.09       0.92       1.27
+#   1400 port->port      123501      4.00          1          1
+# A second run minutes later gave 64 bytes: 256457 / 238862 / 243114 pps,
+# 2.46 / 3.46 / 3.63 us; 1400 bytes: 165561 / 139421 / 113142 pps, 3.93 /
+# 6.42 / 4.96 us: the rates move with the other jobs, us/packet less.
+# The uplink's far side is a unix socket to eipoib-fabric, probably cheaper
+# for ovs-vswitchd than a veth output (not profiled here; BENCH_PERF=1
+# does), so VM->fabric (veth in, fabric out) is not slower than veth ->
+# veth.  fabric->VM and port->port both end in a veth: the difference
+# there is the uplink's input plus translation against AF_PACKET input.
 set -e
 builddir=$(cd "$1" && pwd)
 seconds=${2:-5}
-sizes=${3:-64 1500}
+sizes=${3:-64 1400}
 window=${4:-1024}   # VM->fabric: frames in flight, VM side to the fabric
 # With BENCH_PERF=1 (and a working perf), each measurement also profiles
 # ovs-vswitchd (perf record -e cpu-clock) and prints its top functions.
@@ -75,13 +76,16 @@ export PATH
 
 dir=$(mktemp -d /tmp/eipoib-bench-uplink.XXXXXX)
 veth=
+veth_ends=
 gen_pid=
 cleanup() {
     [ -n "$gen_pid" ] && kill "$gen_pid" 2>/dev/null
     for d in ovs-vswitchd ovsdb-server eipoib-fabric; do
         [ -f "$dir/$d.pid" ] && kill "$(cat "$dir/$d.pid")" 2>/dev/null
     done
-    [ -n "$veth" ] && ip link del "${veth}a" 2>/dev/null
+    for end in $veth_ends; do
+        ip link del "$end" 2>/dev/null || true
+    done
     sleep 0.5
     rm -rf "$dir"
 }
@@ -103,27 +107,35 @@ ovs-vswitchd --enable-dummy --disable-system --disable-system-route \
 
 ovs-vsctl add-br br0 -- set bridge br0 datapath_type=dummy \
     fail-mode=secure \
-  -- add-port br0 vm -- set interface vm type=dummy ofport_request=1 \
-    options:pstream="punix:$dir/vm.sock" \
-  -- add-port br0 vm2 -- set interface vm2 type=dummy ofport_request=2 \
-    options:pstream="punix:$dir/vm2.sock" \
-  -- add-port br0 sink -- set interface sink type=dummy ofport_request=3 \
   -- add-port br0 ib0 -- set interface ib0 type=eipoib ofport_request=100 \
     options:fabric="unix:$dir/fabric.sock" options:node=bench-ib0
-flows="in_port=100,actions=output:1
+
+# add_veth END PEER OFPORT: a veth pair, END a port of br0.
+add_veth() {
+    ip link add "$1" type veth peer name "$2" 2>/dev/null || return 1
+    veth_ends="$veth_ends $1"
+    ip link set "$1" up && ip link set "$2" up
+    ovs-vsctl add-port br0 "$1" -- set interface "$1" ofport_request="$3"
+}
+# Plain ports of the kind the eIPoIB lines use, if we may (root).
+if [ "$(id -u)" = 0 ] && add_veth "ubv$$a" "ubv$$b" 4; then
+    veth=ubv$$
+    add_veth "${veth}c" "${veth}d" 5
+    add_veth "${veth}e" "${veth}f" 6
+    flows="in_port=100,actions=output:4
+in_port=4,actions=output:100
+in_port=5,actions=output:6"
+else
+    echo "not root or no veth: dummy pstream ports only (capped near 13k pps)"
+    ovs-vsctl \
+      -- add-port br0 vm -- set interface vm type=dummy ofport_request=1 \
+        options:pstream="punix:$dir/vm.sock" \
+      -- add-port br0 vm2 -- set interface vm2 type=dummy ofport_request=2 \
+        options:pstream="punix:$dir/vm2.sock" \
+      -- add-port br0 sink -- set interface sink type=dummy ofport_request=3
+    flows="in_port=100,actions=output:1
 in_port=1,actions=output:100
 in_port=2,actions=output:3"
-
-# A veth port, if we may create one (root): AF_PACKET input in batches.
-if [ "$(id -u)" = 0 ] && ip link add "ubv$$a" type veth peer name "ubv$$b" \
-    2>/dev/null; then
-    veth=ubv$$
-    ip link set "${veth}a" up
-    ip link set "${veth}b" up
-    ovs-vsctl add-port br0 "${veth}a" -- set interface "${veth}a" \
-        ofport_request=4
-    flows="$flows
-in_port=4,actions=output:100"
 fi
 echo "$flows" | ovs-ofctl add-flows br0 -
 
@@ -183,11 +195,12 @@ settle() {
     done
 }
 
-# measure IN_PORT OUT_PORT LABEL GENERATOR-ARGS...: runs the generator for
-# 1 + SECONDS + 1 s and prints the counter rates over the middle SECONDS.
+# measure SIZE KEY IN_PORT OUT_PORT LABEL GENERATOR-ARGS...: runs the
+# generator for 1 + SECONDS + 1 s and prints the counter rates over the
+# middle SECONDS; appends "SIZE KEY OUT-PPS US/PACKET" to the summary file.
 measure() {
-    in_port=$1 out_port=$2 label=$3
-    shift 3
+    size=$1 key=$2 in_port=$3 out_port=$4 label=$5
+    shift 5
     uplink-bench --seconds=$((seconds + 2)) "$@" > "$dir/gen.out" &
     gen_pid=$!
     sleep 1
@@ -218,8 +231,11 @@ measure() {
         -v in_="$((in1 - in0))" -v out="$((out1 - out0))" \
         -v drop=$((drop1 - drop0)) -v cong=$((cong1 - cong0)) \
         -v vsw=$((vsw1 - vsw0)) -v fab=$((fab1 - fab0)) \
-        -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+        -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+        -v size="$size" -v key="$key" -v summary="$dir/summary" 'BEGIN {
         s = ns / 1e9
+        printf "%s %s %.0f %.2f\n", size, key, out / s, \
+               out ? 1e6 * vsw / hz / out : 0 >> summary
         printf "%s: %.0f pps in, %.0f pps out (%.2f s), port drops %d, " \
                "fabric port-congested %d; CPU ovs-vswitchd %.0f%% " \
                "(%.2f us/packet out), eipoib-fabric %.0f%%; load %s\n", \
@@ -242,20 +258,45 @@ measure() {
 
 for size in $sizes; do
     echo "--- IPv4 packet $size bytes"
-    measure 100 1 "fabric->VM   ib0 rx -> vm tx  " rx $fabric_args \
-        --size="$size" --ovs="$ovs_ctl" --port=ib0
-    measure 1 100 "VM->fabric   vm rx -> ib0 tx  " tx $fabric_args \
-        --size="$size" --vm="unix:$dir/vm.sock" --vm-mac=$vm_mac \
-        --window=$window
-    measure 2 3 "baseline     vm2 rx -> sink tx" tx \
-        --size="$size" --vm="unix:$dir/vm2.sock" --vm-mac=$vm_mac
     if [ -n "$veth" ]; then
-        measure 4 100 "VM->fabric   veth rx -> ib0 tx" tx $fabric_args \
-            --size="$size" --vm="dev:${veth}b" --vm-mac=$vm_mac \
-            --window=$window
+        measure "$size" f2v 100 4 "fabric->VM   ib0 rx -> vm tx   " rx \
+            $fabric_args --size="$size" --ovs="$ovs_ctl" --port=ib0
+        measure "$size" v2f 4 100 "VM->fabric   vm rx -> ib0 tx   " tx \
+            $fabric_args --size="$size" --vm="dev:${veth}b" \
+            --vm-mac=$vm_mac --window=$window
+        measure "$size" plain 5 6 "port->port   pin rx -> pout tx " tx \
+            --size="$size" --vm="dev:${veth}d" --vm-mac=$vm_mac \
+            --sink="dev:${veth}f" --window=$window
+    else
+        measure "$size" f2v 100 1 "fabric->VM   ib0 rx -> vm tx   " rx \
+            $fabric_args --size="$size" --ovs="$ovs_ctl" --port=ib0
+        measure "$size" v2f 1 100 "VM->fabric   vm rx -> ib0 tx   " tx \
+            $fabric_args --size="$size" --vm="unix:$dir/vm.sock" \
+            --vm-mac=$vm_mac --window=$window
+        measure "$size" plain 2 3 "port->port   vm2 rx -> sink tx " tx \
+            --size="$size" --vm="unix:$dir/vm2.sock" --vm-mac=$vm_mac
     fi
 done
 echo "ib0 drop counters (non-zero):"
 ovs-appctl eipoib/show ib0 | sed -n '/drops:/,$p' | sed 1d
 echo "fabric daemon counters (non-zero):"
 ovs-appctl -t eipoib-fabric fabric/counters | grep -v '=0$' | sed 's/^/  /'
+echo "summary (pps out; ovs-vswitchd CPU us/packet; ratio eipoib/port->port):"
+awk '{ pps[$1, $2] = $3; us[$1, $2] = $4
+       if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+     function r(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+     END {
+       printf "  %5s %-12s %9s %9s %10s %10s\n", "bytes", "path", "pps",
+              "us/pkt", "pps ratio", "us ratio"
+       for (i = 0; i < n; i++) {
+           z = order[i]
+           split("v2f f2v plain", k, " ")
+           split("VM->fabric fabric->VM port->port", name, " ")
+           for (j = 1; j <= 3; j++)
+               printf "  %5s %-12s %9d %9.2f %10s %10s\n", z, name[j],
+                      pps[z, k[j]], us[z, k[j]],
+                      j < 3 ? r(pps[z, k[j]], pps[z, "plain"]) : "1",
+                      j < 3 ? r(us[z, k[j]], us[z, "plain"]) : "1"
+       }
+     }' "$dir/summary"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -28,15 +28,19 @@
  *     port-congested).
  *
  *   uplink-bench tx --vm=unix:PATH|dev:IFNAME --vm-mac=MAC
- *                   [--fabric=PATH --lid=LID --qpn=QPN --gid=GID] [COMMON]
+ *                   [--fabric=PATH --lid=LID --qpn=QPN --gid=GID
+ *                    | --sink=dev:IFNAME] [COMMON]
  *     Pushes Ethernet frames from MAC to the fabric port's REMAC into the
  *     VM side: a netdev-dummy pstream (2-byte length + frame) or, with
  *     dev:, a raw AF_PACKET socket (e.g. the peer of a veth that is a
  *     bridge port).  With --fabric, it first sends an IPoIB ARP reply to
  *     the vif (the uplink learns the fabric port as a neighbour) and counts
  *     the packets that arrive back on the fabric (VM -> fabric), keeping
- *     at most --window frames in flight.  Without it, frames go open loop
- *     to --dst-mac (default 02:00:00:00:00:01).
+ *     at most --window frames in flight.  Without it, frames go to
+ *     --dst-mac (default 02:00:00:00:00:01); with --sink, it counts the
+ *     IPv4 frames arriving on IFNAME (e.g. the peer of another veth port,
+ *     the bridge's plain port -> port baseline), with the same window;
+ *     with neither, open loop.
  *
  *   COMMON: [--size=BYTES] [--seconds=S] [--name=PORT] [--window=N]
  *
@@ -278,6 +282,53 @@ struct vm_side {
     bool is_stream;
 };
 
+/* Opens a raw packet socket for the IPv4 frames of interface 'ifname'. */
+static int
+packet_socket_open(const char *ifname)
+{
+    struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+    int bufsize = 4 * 1024 * 1024;
+    int fd = socket(AF_PACKET, SOCK_RAW, 0);
+
+    sll.sll_ifindex = if_nametoindex(ifname);
+    sll.sll_protocol = htons(ETH_TYPE_IP);
+    if (!sll.sll_ifindex || fd < 0
+        || bind(fd, (struct sockaddr *) &sll, sizeof sll)) {
+        ovs_fatal(errno, "%s: cannot open a packet socket", ifname);
+    }
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof bufsize);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof bufsize);
+    return fd;
+}
+
+/* Counts (and discards) the frames waiting on packet socket 'fd'. */
+static uint64_t
+sink_count(int fd)
+{
+    static uint8_t bufs[BURST][64];   /* Only the count matters. */
+    struct mmsghdr msgs[BURST];
+    struct iovec iovs[BURST];
+    uint64_t n = 0;
+
+    for (;;) {
+        memset(msgs, 0, sizeof msgs);
+        for (int i = 0; i < BURST; i++) {
+            iovs[i].iov_base = bufs[i];
+            iovs[i].iov_len = sizeof bufs[i];
+            msgs[i].msg_hdr.msg_iov = &iovs[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        int r = recvmmsg(fd, msgs, BURST, MSG_DONTWAIT | MSG_TRUNC, NULL);
+        if (r <= 0) {
+            if (r < 0 && errno != EAGAIN && errno != EINTR) {
+                ovs_fatal(errno, "recvmmsg");
+            }
+            return n;
+        }
+        n += r;
+    }
+}
+
 static void
 vm_open(struct vm_side *vm, const char *spec)
 {
@@ -285,16 +336,7 @@ vm_open(struct vm_side *vm, const char *spec)
         vm->fd = unix_connect(spec + 5, false);
         vm->is_stream = true;
     } else if (!strncmp(spec, "dev:", 4)) {
-        struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-        sll.sll_ifindex = if_nametoindex(spec + 4);
-        sll.sll_protocol = htons(ETH_TYPE_IP);
-        vm->fd = socket(AF_PACKET, SOCK_RAW, 0);
-        if (!sll.sll_ifindex || vm->fd < 0
-            || bind(vm->fd, (struct sockaddr *) &sll, sizeof sll)) {
-            ovs_fatal(errno, "%s: cannot open a packet socket", spec);
-        }
-        int bufsize = 4 * 1024 * 1024;
-        setsockopt(vm->fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof bufsize);
+        vm->fd = packet_socket_open(spec + 4);
         vm->is_stream = false;
     } else {
         ovs_fatal(0, "%s: --vm must be unix:PATH or dev:IFNAME", spec);
@@ -337,6 +379,7 @@ struct options {
     const char *mode;
     const char *fabric;
     const char *vm;
+    const char *sink;           /* tx: interface to count arrivals on. */
     const char *name;
     struct eth_addr vm_mac;
     struct eth_addr dst_mac;
@@ -358,7 +401,7 @@ usage(void)
            "[COMMON]\n"
            "       %s tx --vm=unix:PATH|dev:IFNAME --vm-mac=MAC\n"
            "             [--fabric=PATH --lid=LID --qpn=QPN --gid=GID | "
-           "--dst-mac=MAC] [COMMON]\n"
+           "--dst-mac=MAC [--sink=dev:IFNAME]] [COMMON]\n"
            "       rx also: [--ovs=CTL --port=NAME]\n"
            "COMMON: [--size=28..4092] [--seconds=S] [--name=PORT] "
            "[--window=N]\n",
@@ -373,6 +416,7 @@ parse_options(int argc, char *argv[], struct options *o)
         {"fabric", required_argument, NULL, 'f'},
         {"vm", required_argument, NULL, 'v'},
         {"vm-mac", required_argument, NULL, 'm'},
+        {"sink", required_argument, NULL, 's'},
         {"dst-mac", required_argument, NULL, 'd'},
         {"name", required_argument, NULL, 'n'},
         {"lid", required_argument, NULL, 'l'},
@@ -401,6 +445,7 @@ parse_options(int argc, char *argv[], struct options *o)
         switch (c) {
         case 'f': o->fabric = optarg; break;
         case 'v': o->vm = optarg; break;
+        case 's': o->sink = optarg; break;
         case 'n': o->name = optarg; break;
         case 'l': o->lid = strtoul(optarg, NULL, 0); break;
         case 'q': o->qpn = strtoul(optarg, NULL, 0); break;
@@ -441,6 +486,9 @@ parse_options(int argc, char *argv[], struct options *o)
     }
     if (o->fabric && (!o->lid || !o->qpn || !have_gid)) {
         ovs_fatal(0, "--fabric needs --lid, --qpn and --gid of the uplink");
+    }
+    if (o->sink && (o->fabric || strncmp(o->sink, "dev:", 4))) {
+        ovs_fatal(0, "--sink is dev:IFNAME and excludes --fabric");
     }
     if (!strcmp(o->mode, "rx") ? !o->fabric
         : !o->vm || eth_addr_is_zero(o->vm_mac)) {
@@ -592,6 +640,8 @@ run_tx(const struct options *o)
 
     struct vm_side vm;
     vm_open(&vm, o->vm);
+    int sink_fd = o->sink ? packet_socket_open(o->sink + 4) : -1;
+    bool counting = o->fabric || o->sink;
 
     size_t frame_len = ETH_HEADER_LEN + o->size;
     uint8_t *frame = xmalloc(frame_len);
@@ -623,10 +673,10 @@ run_tx(const struct options *o)
             base_lost = lost;
         }
 
-        bool room = !o->fabric || sent - received + BURST <= window;
+        bool room = !counting || sent - received + BURST <= window;
         struct pollfd pfds[2] = {
             { .fd = vm.fd, .events = room ? POLLOUT : 0 },
-            { .fd = o->fabric ? c.fd : -1, .events = POLLIN },
+            { .fd = o->fabric ? c.fd : sink_fd, .events = POLLIN },
         };
         if (!poll(pfds, 2, 100) && !room) {
             /* Nothing for 100 ms: what is in flight was dropped. */
@@ -635,8 +685,12 @@ run_tx(const struct options *o)
             continue;
         }
         if (pfds[1].revents & POLLIN) {
-            fabric_fill(&c, false);
-            received += fabric_count_data(&c);
+            if (o->fabric) {
+                fabric_fill(&c, false);
+                received += fabric_count_data(&c);
+            } else {
+                received += sink_count(sink_fd);
+            }
         }
         if (pfds[0].revents & POLLOUT) {
             sent += vm_send_burst(&vm, frame, frame_len, &stream_burst);
@@ -644,21 +698,25 @@ run_tx(const struct options *o)
     }
     double elapsed = now() - start;
     uint64_t n_sent = sent - base_sent;
-    printf("VM->fabric: IPv4 packet %zu bytes (frame %zu) into %s: pushed %"
-           PRIu64" in %.2f s = %.0f packets/s", o->size, frame_len, o->vm,
+    printf("%s: IPv4 packet %zu bytes (frame %zu) into %s: pushed %"
+           PRIu64" in %.2f s = %.0f packets/s",
+           o->fabric ? "VM->fabric" : "frames", o->size, frame_len, o->vm,
            n_sent, elapsed, n_sent / elapsed);
-    if (o->fabric) {
+    if (counting) {
         uint64_t n = received - base_received - (lost - base_lost);
-        printf("; arrived on the fabric %"PRIu64" = %.0f packets/s "
-               "(to REMAC "ETH_ADDR_FMT", window %"PRIu64", given up as "
-               "lost %"PRIu64")", n, n / elapsed, ETH_ADDR_ARGS(dst),
-               window, lost - base_lost);
+        printf("; arrived on %s %"PRIu64" = %.0f packets/s "
+               "(to "ETH_ADDR_FMT", window %"PRIu64", given up as "
+               "lost %"PRIu64")", o->fabric ? "the fabric" : o->sink,
+               n, n / elapsed, ETH_ADDR_ARGS(dst), window, lost - base_lost);
     }
     putchar('\n');
 
     free(frame);
     ofpbuf_uninit(&stream_burst);
     close(vm.fd);
+    if (sink_fd >= 0) {
+        close(sink_fd);
+    }
     if (o->fabric) {
         close(c.fd);
     }
