@@ -134,22 +134,39 @@ noinst_PROGRAMS += tests/bench-xlate
 tests_bench_xlate_SOURCES = tests/bench-xlate.c
 tests_bench_xlate_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
 BENCH_XLATE_ITERATIONS = 10000000
-BENCH_XLATE_CALLGRIND_ITERATIONS = 100000
+# Instructions per packet of eipoib_xlate_tx/rx (callgrind, one run per
+# direction so the total is just the toggled function) over a grid of
+# table sizes; each point sends its packets between random vifs and
+# neighbours (see tests/bench-xlate.c).  Prints a table.
+BENCH_XLATE_CALLGRIND_ITERATIONS = 20000
+BENCH_XLATE_CALLGRIND_NEIGHBORS = 10 1000 100000
+BENCH_XLATE_CALLGRIND_VIFS = 1 100 4000
 bench-xlate: tests/bench-xlate
 	tests/bench-xlate $(BENCH_XLATE_ITERATIONS)
 bench-xlate-callgrind: tests/bench-xlate
-	@for f in eipoib_xlate_tx eipoib_xlate_rx; do \
-	  out=tests/bench-xlate-$$f.callgrind; \
-	  echo "valgrind --tool=callgrind --toggle-collect=$$f" \
-	    "tests/bench-xlate $(BENCH_XLATE_CALLGRIND_ITERATIONS)"; \
-	  valgrind --tool=callgrind --toggle-collect=$$f \
-	    --callgrind-out-file=$$out \
-	    tests/bench-xlate $(BENCH_XLATE_CALLGRIND_ITERATIONS) \
-	    > /dev/null 2>&1 || exit 1; \
-	  callgrind_annotate $$out | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' \
-	    | tr -d , | awk -v f=$$f '{ printf "%s: %.1f instructions/packet\n", \
-	        f, $$1 / $(BENCH_XLATE_CALLGRIND_ITERATIONS) }'; \
+	@n=$(BENCH_XLATE_CALLGRIND_ITERATIONS); \
+	out=tests/bench-xlate.callgrind; \
+	echo "valgrind --tool=callgrind --collect-atstart=no" \
+	  "--toggle-collect=eipoib_xlate_{tx,rx}" \
+	  "tests/bench-xlate --neighbors=N --vifs=V $$n"; \
+	echo "instructions/packet (callgrind totals / $$n packets):"; \
+	printf '%10s %5s %8s %8s\n' neighbours vifs tx rx; \
+	for nb in $(BENCH_XLATE_CALLGRIND_NEIGHBORS); do \
+	  for v in $(BENCH_XLATE_CALLGRIND_VIFS); do \
+	    printf '%10d %5d' $$nb $$v; \
+	    for f in eipoib_xlate_tx eipoib_xlate_rx; do \
+	      valgrind --tool=callgrind --collect-atstart=no \
+	        --toggle-collect=$$f --callgrind-out-file=$$out \
+	        tests/bench-xlate --neighbors=$$nb --vifs=$$v $$n \
+	        > $$out.log 2>&1 || { echo; cat $$out.log; exit 1; }; \
+	      callgrind_annotate $$out 2>/dev/null \
+	        | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d , \
+	        | awk -v n=$$n '{ printf " %8.1f", $$1 / n }'; \
+	    done; \
+	    echo; \
+	  done; \
 	done
+CLEANFILES += tests/bench-xlate.callgrind tests/bench-xlate.callgrind.log
 .PHONY: bench-xlate bench-xlate-callgrind
 
 # The soft fabric daemon's forwarding rate, port to port: a benchmark that
