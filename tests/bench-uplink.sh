@@ -299,4 +299,6 @@ awk '{ pps[$1, $2] = $3; us[$1, $2] = $4
                       j < 3 ? r(us[z, k[j]], us[z, "plain"]) : "1"
        }
      }' "$dir/summary"
+[ -n "$veth" ] || echo "  (dummy ports: VM->fabric and port->port are" \
+    "capped by netdev-dummy input; the ratios say nothing about eipoib)"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
