@@ -16,7 +16,8 @@ static const char mv_igmpv1_report[] =
     "01005e00000152540000000208004500001c000100000102cfdc0a000002e000"
     "000112140deae0000001";
 
-/* IGMPv2 report with 14 bytes of Ethernet padding: JOIN 239.1.2.3 (60 bytes) */
+/* IGMPv2 report with 14 bytes of Ethernet padding: JOIN 239.1.2.3 (60
+ * bytes) */
 static const char mv_igmpv2_join_padded[] =
     "01005e01020352540000000208004600002000010000010229d10a000002ef01"
     "0203940400001614f8e6ef0102030000000000000000000000000000";
@@ -26,9 +27,10 @@ static const char mv_igmp_query[] =
     "01005e0000015254000000020800460000200001000001023ad40a000002e000"
     "0001940400001114eeeb00000000";
 
-/* IGMPv3 report on VLAN 10: JOIN 239.1.1.1 (IS_EX{}), LEAVE 239.1.1.2 (TO_IN{}),
- * JOIN 239.1.1.3 (ALLOW{S}), JOIN 239.1.1.4 (IS_IN{S,S}), BLOCK{} skipped,
- * unknown type 9 with aux data skipped, JOIN 224.0.0.1 (TO_EX{} with aux data) (134 bytes) */
+/* IGMPv3 report on VLAN 10: JOIN 239.1.1.1 (IS_EX{}), LEAVE 239.1.1.2
+ * (TO_IN{}), JOIN 239.1.1.3 (ALLOW{S}), JOIN 239.1.1.4 (IS_IN{S,S}),
+ * BLOCK{} skipped, unknown type 9 with aux data skipped, JOIN 224.0.0.1
+ * (TO_EX{} with aux data) (134 bytes) */
 static const char mv_igmpv3_report[] =
     "01005e0000165254000000028100000a0800460000740001000001023a6b0a00"
     "0002e00000169404000022004e060000000702000000ef01010103000000ef01"
@@ -36,8 +38,8 @@ static const char mv_igmpv3_report[] =
     "0000ef010105090200010a0101060a000001aaaaaaaaaaaaaaaa04010000e000"
     "000101020304";
 
-/* MLDv1 report after a Hop-by-Hop Router Alert: JOIN ff02::1:ff00:2 (source),
- * JOIN ff05::1:3 (86 bytes) */
+/* MLDv1 report after a Hop-by-Hop Router Alert: JOIN ff02::1:ff00:2
+ * (source), JOIN ff05::1:3 (86 bytes) */
 static const char mv_mldv1_report[] =
     "33330001000352540000000286dd6000000000200001fe800000000000005054"
     "00fffe000002ff0500000000000000000000000100033a000502000001008300"
@@ -49,9 +51,9 @@ static const char mv_mldv1_done[] =
     "00fffe000002ff0200000000000000000000000000023a000502000001008400"
     "2fc700000000ff050000000000000000000000010003";
 
-/* MLDv2 report: JOIN ff02::1:ff00:2 (source), JOIN ff02::1:ff01:6789,
- * JOIN ff02::1, LEAVE ff05::1:3, JOIN ff0e::1234, LEAVE ff02::2,
- * JOIN ff02::fb (record with aux data) (210 bytes) */
+/* MLDv2 report: JOIN ff02::1:ff00:2 (source), JOIN ff02::1:ff01:6789, JOIN
+ * ff02::1, LEAVE ff05::1:3, JOIN ff0e::1234, LEAVE ff02::2, JOIN ff02::fb
+ * (record with aux data) (210 bytes) */
 static const char mv_mldv2_report[] =
     "33330000001652540000000286dd60000000009c0001fe800000000000005054"
     "00fffe000002ff0200000000000000000000000000163a000502000001008f00"
@@ -67,8 +69,8 @@ static const char mv_mldv2_dad[] =
     "000000000000ff0200000000000000000000000000163a000502000001008f00"
     "08000000000104000000ff0200000000000000000001ff016789";
 
-/* MLDv2 report on VLAN 20 after Hop-by-Hop, 8- and 24-byte Destination Options:
- * JOIN ff02::1:ff00:2 (source), JOIN ff15::abcd (126 bytes) */
+/* MLDv2 report on VLAN 20 after Hop-by-Hop, 8- and 24-byte Destination
+ * Options: JOIN ff02::1:ff00:2 (source), JOIN ff15::abcd (126 bytes) */
 static const char mv_mldv2_ext_chain[] =
     "3333000000165254000000028100001486dd6000000000440001fe8000000000"
     "0000505400fffe000002ff0200000000000000000000000000163c0005020000"
@@ -81,19 +83,22 @@ static const char mv_dad_ns[] =
     "000000000000ff0200000000000000000001ff0167898700b4d4000000002001"
     "0db8000000000002c90300016789";
 
-/* Ordinary Neighbor Solicitation: JOIN ff02::1:ff00:2 (source) only (78 bytes) */
+/* Ordinary Neighbor Solicitation: JOIN ff02::1:ff00:2 (source) only (78
+ * bytes) */
 static const char mv_ns_unicast[] =
     "3333ff00000152540000000286dd6000000000183aff20010db8000000005054"
     "00fffe000002ff0200000000000000000001ff0000018700cfdd000000002001"
     "0db8000000000000000000000001";
 
-/* UDP over IPv6 from a global address: JOIN ff02::1:ff12:3456 (source) (67 bytes) */
+/* UDP over IPv6 from a global address: JOIN ff02::1:ff12:3456 (source) (67
+ * bytes) */
 static const char mv_ipv6_udp[] =
     "52540000000952540000000286dd60000000000d114020010db8000000005054"
     "00fffe12345620010db800000000000000000000000104d2162e000dc1d26865"
     "6c6c6f";
 
-/* First fragment of UDP over IPv6: JOIN ff02::1:ff12:3456 (source) (86 bytes) */
+/* First fragment of UDP over IPv6: JOIN ff02::1:ff12:3456 (source) (86
+ * bytes) */
 static const char mv_ipv6_fragment[] =
     "52540000000952540000000286dd6000000000202c4020010db8000000005054"
     "00fffe12345620010db8000000000000000000000001110000010000000704d2"
@@ -104,7 +109,8 @@ static const char mv_ipv6_from_multicast[] =
     "33330000000152540000000286dd6000000000081140ff020000000000000000"
     "000000000001ff02000000000000000000000000000100010002000801d4";
 
-/* Nine Destination Options headers before an MLD report: bad-ext-header (150 bytes) */
+/* Nine Destination Options headers before an MLD report: bad-ext-header
+ * (150 bytes) */
 static const char mv_ipv6_long_chain[] =
     "33330000001652540000000286dd6000000000603c01fe800000000000005054"
     "00fffe000002ff0200000000000000000000000000163c000104000000003c00"
