@@ -290,7 +290,8 @@ static const char xv_redirect_ib_rx[] =
     "000000000002c9030001234520010db800000000000000000000009900010002"
     "0008e6bc";
 
-/* ...received: C has no LID here, so its hashed REMAC 06:14:68:4b:31:c3 (158 bytes) */
+/* ...received: C has no LID here, so its hashed REMAC 06:14:68:4b:31:c3
+ * (158 bytes) */
 static const char xv_redirect_eth_rx[] =
     "52540000000202000048000386dd6000000000683afffe800000000000000002"
     "c90300012345fe800000000000000002c903000167898900b5b200000000fe80"
@@ -699,7 +700,8 @@ static const char xv_rt_dhcp_orig[] =
     "0000000000000000000000000000000000000000000063825363350101370301"
     "0306ff";
 
-/* (as a DHCP server vm3 receives it: chaddr REMAC1, broadcast flag and client-id added) (308 bytes) */
+/* (as a DHCP server vm3 receives it: chaddr REMAC1, broadcast flag and
+ * client-id added) (308 bytes) */
 static const char xv_rt_dhcp_back[] =
     "ffffffffffff02000049000508004500012600010000401179c700000000ffff"
     "ffff004400430112a30701010600112233440000800000000000000000000000"
