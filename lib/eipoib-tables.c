@@ -34,7 +34,7 @@ struct vif_entry {
     struct hmap_node key_node;      /* In tables->vifs, by (MAC, VLAN). */
     struct hmap_node qpn_node;      /* In tables->vifs_by_qpn. */
     struct eipoib_vif vif;
-    bool is_static;
+    enum eipoib_vif_kind kind;
     long long last_seen;
 };
 
@@ -332,14 +332,36 @@ vif_remove(struct eipoib_tables *t, struct vif_entry *ve)
     free(ve);
 }
 
+const char *
+eipoib_vif_kind_to_string(enum eipoib_vif_kind kind)
+{
+    switch (kind) {
+    case EIPOIB_VIF_SNOOPED:
+        return "snooped";
+    case EIPOIB_VIF_STATIC:
+        return "static";
+    case EIPOIB_VIF_PROVISIONED:
+        return "provisioned";
+    }
+    return "unknown";
+}
+
+static bool
+vif_kind_is_valid(enum eipoib_vif_kind kind)
+{
+    return (kind == EIPOIB_VIF_SNOOPED || kind == EIPOIB_VIF_STATIC
+            || kind == EIPOIB_VIF_PROVISIONED);
+}
+
 enum eipoib_table_result
 eipoib_tables_add_vif(struct eipoib_tables *t, const struct eipoib_vif *vif,
-                      bool is_static)
+                      enum eipoib_vif_kind kind)
 {
     static const uint8_t zero[6];
 
     if ((vif->mac[0] & 1) || !memcmp(vif->mac, zero, 6) || vif->vlan > 4094
-        || vif->qpn > IPOIB_QPN_MASK || !ipoib_qpn_is_unicast(vif->qpn)) {
+        || vif->qpn > IPOIB_QPN_MASK || !ipoib_qpn_is_unicast(vif->qpn)
+        || !vif_kind_is_valid(kind)) {
         return EIPOIB_TABLE_INVALID;
     }
     if (vif_lookup(t, vif->mac, vif->vlan) || vif_lookup_qpn(t, vif->qpn)) {
@@ -352,11 +374,37 @@ eipoib_tables_add_vif(struct eipoib_tables *t, const struct eipoib_vif *vif,
 
     struct vif_entry *ve = xzalloc(sizeof *ve);
     ve->vif = *vif;
-    ve->is_static = is_static;
+    ve->kind = kind;
     ve->last_seen = t->now;
     hmap_insert(&t->vifs, &ve->key_node, vif_hash(vif->mac, vif->vlan));
     hmap_insert(&t->vifs_by_qpn, &ve->qpn_node, hash_int(vif->qpn, 0));
     return EIPOIB_TABLE_OK;
+}
+
+bool
+eipoib_tables_get_vif_kind(const struct eipoib_tables *t, const uint8_t mac[6],
+                           uint16_t vlan, enum eipoib_vif_kind *kind)
+{
+    const struct vif_entry *ve = vif_lookup(t, mac, vlan);
+
+    if (ve) {
+        *kind = ve->kind;
+    }
+    return ve != NULL;
+}
+
+bool
+eipoib_tables_set_vif_kind(struct eipoib_tables *t, const uint8_t mac[6],
+                           uint16_t vlan, enum eipoib_vif_kind kind)
+{
+    struct vif_entry *ve = vif_lookup(t, mac, vlan);
+
+    if (!ve || !vif_kind_is_valid(kind)) {
+        return false;
+    }
+    ve->kind = kind;
+    ve->last_seen = t->now;
+    return true;
 }
 
 bool
@@ -599,7 +647,7 @@ eipoib_tables_n_dhcp(const struct eipoib_tables *t)
 /* Aging and walking. */
 
 /* Removes the entries idle for longer than their limit or, if 'all', every
- * entry but the static vifs. */
+ * entry but the vifs that were asked for (static, provisioned). */
 static void
 tables_remove(struct eipoib_tables *t, bool all,
               void (*vif_removed)(const struct eipoib_vif *, void *aux),
@@ -607,7 +655,7 @@ tables_remove(struct eipoib_tables *t, bool all,
 {
     struct vif_entry *ve;
     HMAP_FOR_EACH_SAFE (ve, key_node, &t->vifs) {
-        if (!ve->is_static
+        if (ve->kind == EIPOIB_VIF_SNOOPED
             && (all || is_expired(t, ve->last_seen, t->config.vif_idle_ms))) {
             struct eipoib_vif vif = ve->vif;
             vif_remove(t, ve);
@@ -669,14 +717,14 @@ eipoib_tables_for_each_partition(
 void
 eipoib_tables_for_each_vif(
     const struct eipoib_tables *t,
-    void (*cb)(const struct eipoib_vif *, bool is_static, long long age_ms,
-               void *aux),
+    void (*cb)(const struct eipoib_vif *, enum eipoib_vif_kind,
+               long long age_ms, void *aux),
     void *aux)
 {
     const struct vif_entry *ve;
 
     HMAP_FOR_EACH (ve, key_node, &t->vifs) {
-        cb(&ve->vif, ve->is_static, t->now - ve->last_seen, aux);
+        cb(&ve->vif, ve->kind, t->now - ve->last_seen, aux);
     }
 }
 

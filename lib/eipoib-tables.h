@@ -26,7 +26,9 @@
  *
  * Every table but the partitions is bounded: when full, a new entry is
  * refused and counted.  Entries not seen for their idle time go away in
- * eipoib_tables_expire() (vifs added by hand, "static", never do).
+ * eipoib_tables_expire(), except the vifs that someone asked for rather
+ * than snooped: "static" ones (added by hand) and "provisioned" ones (named
+ * by the OVS database), which stay until removed.
  *
  * Time is whatever the caller last gave eipoib_tables_set_time()
  * (milliseconds), so tests control it.
@@ -111,10 +113,27 @@ bool eipoib_tables_find_partition_by_pkey(const struct eipoib_tables *,
                                           struct eipoib_partition *);
 size_t eipoib_tables_n_partitions(const struct eipoib_tables *);
 
+/* Where a vif comes from.  SNOOPED and STATIC keep the values of the
+ * former 'is_static' flag (false, true), so older callers still read
+ * right. */
+enum eipoib_vif_kind {
+    EIPOIB_VIF_SNOOPED = 0,         /* Source MAC seen; ages out. */
+    EIPOIB_VIF_STATIC = 1,          /* Added by hand (eipoib/add-vif). */
+    EIPOIB_VIF_PROVISIONED = 2,     /* Named by the OVS database. */
+};
+
+const char *eipoib_vif_kind_to_string(enum eipoib_vif_kind);
+
 /* Vifs.  MAC must be unicast and non-zero, VLAN 0..4094, QPN unique. */
 enum eipoib_table_result eipoib_tables_add_vif(struct eipoib_tables *,
                                                const struct eipoib_vif *,
-                                               bool is_static);
+                                               enum eipoib_vif_kind);
+/* The kind of an existing vif, and changing it; false if there is none. */
+bool eipoib_tables_get_vif_kind(const struct eipoib_tables *,
+                                const uint8_t mac[6], uint16_t vlan,
+                                enum eipoib_vif_kind *);
+bool eipoib_tables_set_vif_kind(struct eipoib_tables *, const uint8_t mac[6],
+                                uint16_t vlan, enum eipoib_vif_kind);
 bool eipoib_tables_del_vif(struct eipoib_tables *, const uint8_t mac[6],
                            uint16_t vlan, struct eipoib_vif *removed);
 bool eipoib_tables_find_vif(struct eipoib_tables *, const uint8_t mac[6],
@@ -156,8 +175,9 @@ void eipoib_tables_expire(struct eipoib_tables *,
                                               void *aux),
                           void *aux);
 
-/* Removes every vif but the static ones, every neighbour and every DHCP
- * client, as a restart would; 'vif_removed' as for eipoib_tables_expire(). */
+/* Removes every snooped vif (static and provisioned ones stay), every
+ * neighbour and every DHCP client, as a restart would; 'vif_removed' as
+ * for eipoib_tables_expire(). */
 void eipoib_tables_flush(struct eipoib_tables *,
                          void (*vif_removed)(const struct eipoib_vif *,
                                              void *aux),
@@ -169,8 +189,8 @@ void eipoib_tables_for_each_partition(
     void (*cb)(const struct eipoib_partition *, void *aux), void *aux);
 void eipoib_tables_for_each_vif(
     const struct eipoib_tables *,
-    void (*cb)(const struct eipoib_vif *, bool is_static, long long age_ms,
-               void *aux),
+    void (*cb)(const struct eipoib_vif *, enum eipoib_vif_kind,
+               long long age_ms, void *aux),
     void *aux);
 void eipoib_tables_for_each_neighbor(
     const struct eipoib_tables *,

@@ -23,6 +23,12 @@
  * received on the vifs' endpoints, and on each partition's base endpoint
  * (broadcast and multicast), are translated back to Ethernet.
  *
+ * Vifs may also be provisioned: named by the OVS database (the
+ * attached-mac of the VM interfaces on the uplink's bridge, with their
+ * port's VLAN tag, see eipoib-provision.h) and served before the VM sends
+ * anything.  With options:learning=false only those (and static vifs) are
+ * served: frames from other source MACs are dropped.
+ *
  * Each partition (the untagged one, options:pkey, and one per mapped VLAN,
  * options:vlan-pkeys) is a port of the IB transport (ib-transport.h) of its
  * own, as an IPoIB child interface would be.
@@ -41,6 +47,7 @@
 #include "dp-packet.h"
 #include "dpif-netdev.h"
 #include "eipoib-mcast.h"
+#include "eipoib-provision.h"
 #include "eipoib-tables.h"
 #include "eipoib-xlate.h"
 #include "hash.h"
@@ -83,6 +90,8 @@ COVERAGE_DEFINE(eipoib_remac_resolved);
                 "new source MAC refused: max-vifs reached")                 \
     EIPOIB_DROP(TX_VIF_PENDING_FULL, "tx-vif-pending-full",                 \
                 "too many frames held for a vif awaiting its QPN")          \
+    EIPOIB_DROP(TX_NOT_PROVISIONED, "tx-not-provisioned",                   \
+                "source MAC not provisioned and options:learning=false")    \
     EIPOIB_DROP(TX_UNKNOWN_UNICAST, "tx-unknown-unicast",                   \
                 "unicast to a MAC that is no known neighbour")              \
     EIPOIB_DROP(TX_TRANSPORT, "tx-transport",                               \
@@ -120,7 +129,7 @@ struct eipoib_pending {
     struct hmap_node node;      /* In 'dev->pending'. */
     struct eth_addr mac;
     uint16_t vlan;
-    bool is_static;             /* From eipoib/add-vif. */
+    enum eipoib_vif_kind kind;
     struct eipoib_vif_ep *vep;
     struct dp_packet_batch held;
 };
@@ -160,6 +169,13 @@ struct netdev_eipoib {
     struct hmap pending OVS_GUARDED;    /* Contains eipoib_pending. */
     long long int next_expire OVS_GUARDED;
     bool carrier OVS_GUARDED;
+    bool learning OVS_GUARDED;          /* Snoop vifs for unknown MACs. */
+
+    /* Provisioned vifs: what the database names for this uplink, and
+     * whether the vifs still have to be brought in line with it. */
+    struct eipoib_provision_set provisioned OVS_GUARDED;
+    uint64_t provision_seq OVS_GUARDED; /* eipoib_provision_run()'s. */
+    bool provision_dirty OVS_GUARDED;
 
     /* Statistics. */
     struct netdev_stats stats OVS_GUARDED;
@@ -297,7 +313,7 @@ eipoib_pending_find(const struct netdev_eipoib *dev, const struct eth_addr mac,
  * Returns the pending entry, or NULL with '*errorp' set. */
 static struct eipoib_pending *
 eipoib_vif_start(struct netdev_eipoib *dev, const struct eth_addr mac,
-                 uint16_t vlan, bool is_static, const char **errorp)
+                 uint16_t vlan, enum eipoib_vif_kind kind, const char **errorp)
     OVS_REQUIRES(dev->mutex)
 {
     struct eipoib_part *part = eipoib_part_find(dev, vlan);
@@ -328,7 +344,7 @@ eipoib_vif_start(struct netdev_eipoib *dev, const struct eth_addr mac,
     struct eipoib_pending *p = xzalloc(sizeof *p);
     p->mac = mac;
     p->vlan = vlan;
-    p->is_static = is_static;
+    p->kind = kind;
     p->vep = vep;
     dp_packet_batch_init(&p->held);
     hmap_insert(&dev->pending, &p->node, eipoib_vif_hash(mac, vlan));
@@ -355,7 +371,8 @@ eipoib_vif_expired(const struct eipoib_vif *vif, void *dev_)
 
 /* For teardown: the endpoints go with their ports, the rest is ours. */
 static void
-eipoib_vif_free(const struct eipoib_vif *vif, bool is_static OVS_UNUSED,
+eipoib_vif_free(const struct eipoib_vif *vif,
+                enum eipoib_vif_kind kind OVS_UNUSED,
                 long long age_ms OVS_UNUSED, void *aux OVS_UNUSED)
 {
     free(vif->endpoint);
@@ -596,9 +613,16 @@ eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet,
         uint16_t vlan = info.partition.vlan;
         struct eipoib_pending *p = eipoib_pending_find(dev, eh->eth_src,
                                                        vlan);
+        if (!p && !dev->learning) {
+            /* Secure mode: only the database's (and static) vifs. */
+            eipoib_count_drop(dev, EIPOIB_DROP_TX_NOT_PROVISIONED, true);
+            dp_packet_delete(packet);
+            return;
+        }
         if (!p) {
             const char *error;
-            p = eipoib_vif_start(dev, eh->eth_src, vlan, false, &error);
+            p = eipoib_vif_start(dev, eh->eth_src, vlan, EIPOIB_VIF_SNOOPED,
+                                 &error);
             if (!p) {
                 eipoib_count_drop(dev, EIPOIB_DROP_TX_VIF_REFUSED, true);
                 dp_packet_delete(packet);
@@ -853,7 +877,7 @@ eipoib_pending_run(struct netdev_eipoib *dev)
         vif.qpn = qpn;
         vif.endpoint = p->vep;
         enum eipoib_table_result r = eipoib_tables_add_vif(dev->tables, &vif,
-                                                           p->is_static);
+                                                           p->kind);
         if (r != EIPOIB_TABLE_OK) {
             size_t n = dp_packet_batch_size(&p->held);
             dev->drops[EIPOIB_DROP_TX_VIF_REFUSED] += n;
@@ -874,6 +898,136 @@ eipoib_pending_run(struct netdev_eipoib *dev)
     }
 }
 
+/* Provisioning. */
+
+static void
+eipoib_provision_set_clear(struct eipoib_provision_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        free(set->vifs[i].iface);
+    }
+    free(set->vifs);
+    set->vifs = NULL;
+    set->n = 0;
+}
+
+/* Makes 'set' (NULL: none) the vifs the database names for 'dev'. */
+static void
+eipoib_set_provisioned(struct netdev_eipoib *dev,
+                       const struct eipoib_provision_set *set)
+    OVS_REQUIRES(dev->mutex)
+{
+    eipoib_provision_set_clear(&dev->provisioned);
+    if (set && set->n) {
+        dev->provisioned.vifs = xmemdup(set->vifs, set->n * sizeof *set->vifs);
+        dev->provisioned.n = set->n;
+        for (size_t i = 0; i < set->n; i++) {
+            dev->provisioned.vifs[i].iface = xstrdup(set->vifs[i].iface);
+        }
+    }
+    dev->provision_dirty = true;
+}
+
+struct eipoib_vif_list {
+    struct eipoib_vif *vifs;
+    size_t n, allocated;
+    enum eipoib_vif_kind kind;              /* Which to collect. */
+    const struct eipoib_provision_set *keep; /* Those not to collect. */
+};
+
+static void
+eipoib_collect_vif(const struct eipoib_vif *vif, enum eipoib_vif_kind kind,
+                   long long age_ms OVS_UNUSED, void *list_)
+{
+    struct eipoib_vif_list *list = list_;
+    struct eth_addr mac;
+
+    memcpy(mac.ea, vif->mac, sizeof mac.ea);
+    if (kind == list->kind
+        && !eipoib_provision_set_contains(list->keep, mac, vif->vlan)) {
+        if (list->n >= list->allocated) {
+            list->vifs = x2nrealloc(list->vifs, &list->allocated,
+                                    sizeof *list->vifs);
+        }
+        list->vifs[list->n++] = *vif;
+    }
+}
+
+/* Removes the vifs of 'kind' (their endpoints too), but those in 'keep'. */
+static void
+eipoib_remove_vifs(struct netdev_eipoib *dev, enum eipoib_vif_kind kind,
+                   const struct eipoib_provision_set *keep)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_vif_list list = { .kind = kind, .keep = keep };
+    struct eipoib_pending *p;
+
+    eipoib_tables_for_each_vif(dev->tables, eipoib_collect_vif, &list);
+    for (size_t i = 0; i < list.n; i++) {
+        struct eipoib_vif vif;
+
+        if (eipoib_tables_del_vif(dev->tables, list.vifs[i].mac,
+                                  list.vifs[i].vlan, &vif)) {
+            eipoib_vif_expired(&vif, dev);
+        }
+    }
+    free(list.vifs);
+
+    HMAP_FOR_EACH_SAFE (p, node, &dev->pending) {
+        if (p->kind == kind
+            && !eipoib_provision_set_contains(keep, p->mac, p->vlan)) {
+            eipoib_pending_destroy(dev, p, true);
+        }
+    }
+}
+
+/* Brings the provisioned vifs in line with 'dev->provisioned': starts the
+ * missing ones (a snooped vif for the same MAC and VLAN just becomes
+ * provisioned), removes the others.  A vif whose partition is not up yet
+ * waits for it, so that base endpoints get their QPNs first. */
+static void
+eipoib_provision_apply(struct netdev_eipoib *dev)
+    OVS_REQUIRES(dev->mutex)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+    const struct eipoib_provision_set *set = &dev->provisioned;
+
+    dev->provision_dirty = false;
+    eipoib_remove_vifs(dev, EIPOIB_VIF_PROVISIONED, set);
+    for (size_t i = 0; i < set->n; i++) {
+        const struct eipoib_provision_vif *pv = &set->vifs[i];
+        struct eipoib_part *part = eipoib_part_find(dev, pv->vlan);
+        enum eipoib_vif_kind kind;
+        struct eipoib_pending *p;
+
+        if (eipoib_tables_get_vif_kind(dev->tables, pv->mac.ea, pv->vlan,
+                                       &kind)) {
+            if (kind == EIPOIB_VIF_SNOOPED) {
+                eipoib_tables_set_vif_kind(dev->tables, pv->mac.ea, pv->vlan,
+                                           EIPOIB_VIF_PROVISIONED);
+            }
+        } else if ((p = eipoib_pending_find(dev, pv->mac, pv->vlan))) {
+            if (p->kind == EIPOIB_VIF_SNOOPED) {
+                p->kind = EIPOIB_VIF_PROVISIONED;
+            }
+        } else if (part && (!part->active || !part->base
+                            || !ib_endpoint_qpn(part->base))) {
+            dev->provision_dirty = true;
+        } else {
+            const char *error = NULL;
+
+            if (!eipoib_vif_start(dev, pv->mac, pv->vlan,
+                                  EIPOIB_VIF_PROVISIONED, &error)) {
+                VLOG_WARN_RL(&rl, "%s: cannot serve "ETH_ADDR_FMT" (interface "
+                             "%s) on VLAN %"PRIu16": %s",
+                             netdev_get_name(&dev->up),
+                             ETH_ADDR_ARGS(pv->mac), pv->iface, pv->vlan,
+                             error);
+            }
+        }
+    }
+}
+
 static void
 eipoib_run(struct netdev_eipoib *dev)
     OVS_REQUIRES(dev->mutex)
@@ -884,6 +1038,9 @@ eipoib_run(struct netdev_eipoib *dev)
     eipoib_tables_set_time(dev->tables, now);
     HMAP_FOR_EACH (part, node, &dev->parts) {
         eipoib_part_run(dev, part);
+    }
+    if (dev->provision_dirty && dev->untagged) {
+        eipoib_provision_apply(dev);
     }
     eipoib_pending_run(dev);
     if (now >= dev->next_expire) {
@@ -901,14 +1058,36 @@ eipoib_run(struct netdev_eipoib *dev)
     }
 }
 
+/* Follows the database for provisioned vifs (eipoib-provision.h).  Made
+ * when the first eipoib port is, so that an ovs-vswitchd without one makes
+ * no second database connection.  Main thread only. */
+static struct eipoib_provision *eipoib_provision;
+
 static void
 netdev_eipoib_run(const struct netdev_class *netdev_class OVS_UNUSED)
 {
     struct netdev_eipoib *dev;
 
     ovs_mutex_lock(&eipoib_list_mutex);
+    if (!eipoib_provision && !ovs_list_is_empty(&eipoib_list)) {
+        char *remote = eipoib_provision_default_remote();
+        eipoib_provision = eipoib_provision_create(remote);
+        free(remote);
+    }
+    uint64_t seq = 0;
+    bool synced = false;
+    if (eipoib_provision) {
+        seq = eipoib_provision_run(eipoib_provision);
+        synced = eipoib_provision_is_synced(eipoib_provision);
+    }
     LIST_FOR_EACH (dev, list_node, &eipoib_list) {
         ovs_mutex_lock(&dev->mutex);
+        if (synced && dev->provision_seq != seq) {
+            dev->provision_seq = seq;
+            eipoib_set_provisioned(
+                dev, eipoib_provision_get(eipoib_provision,
+                                          netdev_get_name(&dev->up)));
+        }
         eipoib_run(dev);
         ovs_mutex_unlock(&dev->mutex);
     }
@@ -921,6 +1100,9 @@ netdev_eipoib_wait(const struct netdev_class *netdev_class OVS_UNUSED)
     struct netdev_eipoib *dev;
 
     ovs_mutex_lock(&eipoib_list_mutex);
+    if (eipoib_provision) {
+        eipoib_provision_wait(eipoib_provision);
+    }
     LIST_FOR_EACH (dev, list_node, &eipoib_list) {
         struct eipoib_part *part;
 
@@ -931,6 +1113,10 @@ netdev_eipoib_wait(const struct netdev_class *netdev_class OVS_UNUSED)
         if (!hmap_is_empty(&dev->pending)) {
             /* QPNs arrive through the transport's fds; also poll now and
              * then in case a backend assigns them without I/O. */
+            poll_timer_wait(100);
+        }
+        if (dev->provision_dirty) {
+            /* Waiting for a partition to come up. */
             poll_timer_wait(100);
         }
         poll_timer_wait_until(dev->next_expire);
@@ -958,6 +1144,7 @@ netdev_eipoib_construct(struct netdev *netdev)
     /* A locally administered unicast MAC: the port's own address on the
      * bridge.  The IPoIB addresses come from the transport. */
     eth_addr_random(&dev->hwaddr);
+    dev->learning = true;
     smap_init(&dev->options);
     hmap_init(&dev->parts);
     hmap_init(&dev->pending);
@@ -1014,6 +1201,7 @@ netdev_eipoib_destruct(struct netdev *netdev)
 
     hmap_destroy(&dev->parts);
     hmap_destroy(&dev->pending);
+    eipoib_provision_set_clear(&dev->provisioned);
     eipoib_mcast_events_destroy(&dev->mcast_events);
     smap_destroy(&dev->options);
     free(dev->transport);
@@ -1039,6 +1227,7 @@ struct eipoib_config {
     size_t n_maps;
     struct eipoib_tables_config tables;
     struct eipoib_mcast_config mcast;
+    bool learning;
 };
 
 static bool
@@ -1156,6 +1345,7 @@ eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
     static const char *const known[] = {
         "transport", "fabric", "node", "pkey", "vlan-pkeys", "max-vifs",
         "vif-idle", "max-neighbors", "neighbor-idle", "max-mcast-groups",
+        "learning",
     };
     const struct smap_node *node;
     char *error;
@@ -1207,6 +1397,17 @@ eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
     const char *vlan_pkeys = smap_get(args, "vlan-pkeys");
     if (vlan_pkeys && (error = eipoib_parse_vlan_pkeys(vlan_pkeys, cfg))) {
         return error;
+    }
+
+    const char *learning = smap_get(args, "learning");
+    cfg->learning = true;
+    if (learning) {
+        if (!strcmp(learning, "false")) {
+            cfg->learning = false;
+        } else if (strcmp(learning, "true")) {
+            return xasprintf("options:learning=%s is not true or false",
+                             learning);
+        }
     }
 
     eipoib_tables_config_default(&cfg->tables);
@@ -1306,6 +1507,7 @@ eipoib_setup(struct netdev_eipoib *dev, const struct eipoib_config *cfg)
         error = eipoib_part_open(dev, cfg->maps[i].vlan, cfg->maps[i].pkey);
     }
     dev->next_expire = 0;
+    dev->provision_dirty = true;    /* The teardown removed every vif. */
     return error;
 }
 
@@ -1331,6 +1533,11 @@ netdev_eipoib_set_config(struct netdev *netdev, const struct smap *args,
         eipoib_tables_set_config(dev->tables, &cfg.tables);
         eipoib_mcast_set_config(dev->mcast, &cfg.mcast);
     }
+    if (!cfg.learning && dev->learning && dev->tables) {
+        /* Going secure: snooped vifs would keep serving their MACs. */
+        eipoib_remove_vifs(dev, EIPOIB_VIF_SNOOPED, NULL);
+    }
+    dev->learning = cfg.learning;
     smap_destroy(&dev->options);
     smap_clone(&dev->options, args);
     if (!error) {
@@ -1557,7 +1764,7 @@ struct eipoib_show_vif_aux {
 };
 
 static void
-eipoib_show_vif(const struct eipoib_vif *vif, bool is_static,
+eipoib_show_vif(const struct eipoib_vif *vif, enum eipoib_vif_kind kind,
                 long long age_ms, void *aux_)
 {
     struct eipoib_show_vif_aux *aux = aux_;
@@ -1568,7 +1775,7 @@ eipoib_show_vif(const struct eipoib_vif *vif, bool is_static,
     ds_put_format(aux->ds, "    "ETH_ADDR_FMT"  vlan %-4"PRIu16"  "
                   "qpn 0x%06"PRIx32"  %-7s  rx %"PRIu64"  tx %"PRIu64
                   "  idle %llds\n", ETH_ADDR_ARGS(mac), vif->vlan, vif->qpn,
-                  is_static ? "static" : "snooped",
+                  eipoib_vif_kind_to_string(kind),
                   vep->rx_packets, vep->tx_packets, age_ms / 1000);
 }
 
@@ -1747,7 +1954,7 @@ eipoib_unixctl_add_vif(struct unixctl_conn *conn, int argc,
             || eipoib_pending_find(dev, mac, vlan)) {
             error = "vif already exists";
         } else {
-            eipoib_vif_start(dev, mac, vlan, true, &error);
+            eipoib_vif_start(dev, mac, vlan, EIPOIB_VIF_STATIC, &error);
         }
         ovs_mutex_unlock(&dev->mutex);
         if (error) {

@@ -12,6 +12,7 @@ TESTSUITE_AT = \
 	tests/build.at \
 	tests/provider.at \
 	tests/uplink.at \
+	tests/provision.at \
 	tests/unit.at \
 	tests/xlate.at \
 	tests/host.at \
@@ -125,6 +126,8 @@ EXTRA_DIST += tests/fabric-port.py
 # tests/eipoib-xlate-pcap writes translated vectors as IB (ERF) and
 # Ethernet captures for tshark.
 tests_eipoib_test_SOURCES += tests/test-xlate.c tests/xlate-vectors.h
+# Vif kinds (snooped, static, provisioned) in lib/eipoib-tables.
+tests_eipoib_test_SOURCES += tests/test-vif-kind.c
 EXTRA_DIST += tests/xlate-vectors.py
 check_PROGRAMS += tests/eipoib-xlate-pcap
 tests_eipoib_xlate_pcap_SOURCES = tests/xlate-pcap.c tests/xlate-vectors.h

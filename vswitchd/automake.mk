@@ -4,7 +4,10 @@
 # names, and OVS's test macros and ovs-appctl expect them.
 
 sbin_PROGRAMS += vswitchd/ovs-vswitchd
-vswitchd_ovs_vswitchd_SOURCES = lib/netdev-eipoib.c
+vswitchd_ovs_vswitchd_SOURCES = \
+	lib/netdev-eipoib.c \
+	lib/eipoib-provision.c \
+	lib/eipoib-provision.h
 vswitchd_ovs_vswitchd_LDADD = \
 	$(OVS_BUILDDIR)/vswitchd/bridge.$(OBJEXT) \
 	$(OVS_BUILDDIR)/vswitchd/ovs-vswitchd.$(OBJEXT) \
