@@ -25,7 +25,7 @@ AC_DEFUN([EIPOIB_CHECK_OVS], [
      || test ! -f "$OVS_SRCDIR/include/openvswitch/netdev.h"; then
     AC_MSG_RESULT([no])
     AC_MSG_ERROR([$OVS_SRCDIR is not an Open vSwitch source tree.
-Run utilities/setup.sh to extract Debian's openvswitch-source into ./ovs,
+Run utilities/quickstart.sh build to extract Debian's openvswitch-source into ./ovs,
 or pass --with-ovs-source=DIR.])
   fi
   OVS_SRCDIR=`cd "$OVS_SRCDIR" && pwd`
@@ -38,7 +38,7 @@ or pass --with-ovs-source=DIR.])
   if test ! -f "$OVS_BUILDDIR/config.h"; then
     AC_MSG_RESULT([no])
     AC_MSG_ERROR([$OVS_BUILDDIR has no config.h: configure and build Open vSwitch
-there first (utilities/setup.sh does), or pass --with-ovs-build=DIR.])
+there first (utilities/quickstart.sh build does), or pass --with-ovs-build=DIR.])
   fi
   OVS_BUILDDIR=`cd "$OVS_BUILDDIR" && pwd`
   AC_MSG_RESULT([$OVS_BUILDDIR])
