@@ -3,7 +3,7 @@
 dnl EIPOIB_CHECK_OVS
 dnl
 dnl Finds the Open vSwitch source and build trees.  Defaults to the tree
-dnl that utilities/setup.sh extracts from Debian's openvswitch-source into
+dnl that utilities/quickstart.sh extracts from Debian's openvswitch-source into
 dnl $srcdir/ovs.  Refuses anything that is not a configured and built
 dnl OVS 3.1.x, because struct netdev_class and friends change between
 dnl releases.
