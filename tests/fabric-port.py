@@ -273,9 +273,9 @@ class Port:
     def request(self, rtype, body):
         self.xid = (self.xid + 1) & 0xffff
         self._send(rtype, body, self.xid)
-        deadline = time.time() + 10
+        deadline = time.monotonic() + 10
         while True:
-            fr = self._read_frame(max(0, deadline - time.time()))
+            fr = self._read_frame(max(0, deadline - time.monotonic()))
             if fr is None:
                 raise ProtocolError('no reply to request 0x%02x' % rtype)
             ftype, xid, body = fr
@@ -322,9 +322,9 @@ class Port:
     def recv(self, timeout):
         """Returns a received packet's fields (dict), 'down'/'up' for port
         events, or None after 'timeout'."""
-        deadline = time.time() + timeout
+        deadline = time.monotonic() + timeout
         while True:
-            fr = self.next_event(max(0, deadline - time.time()))
+            fr = self.next_event(max(0, deadline - time.monotonic()))
             if fr is None:
                 return None
             ftype, _, body = fr
@@ -431,7 +431,7 @@ class Host:
                                dlid=f['slid'])
             self.answered += 1
         elif typ == 0:
-            self.echo_replies[seq] = (src, time.time())
+            self.echo_replies[seq] = (src, time.monotonic())
 
     def poll(self, timeout):
         f = self.port.recv(timeout)
@@ -445,14 +445,14 @@ class Host:
 
     def resolve(self, target, timeout):
         """ARP for 'target' (bytes); returns (qpn, gid) or None."""
-        deadline = time.time() + timeout
+        deadline = time.monotonic() + timeout
         next_request = 0
-        while target not in self.arp and time.time() < deadline:
-            if time.time() >= next_request:
+        while target not in self.arp and time.monotonic() < deadline:
+            if time.monotonic() >= next_request:
                 req = arp_body(1, self.port.addr, self.ip, bytes(20), target)
                 self.port.send(b'\x08\x06\x00\x00' + req)
-                next_request = time.time() + 1
-            self.poll(min(0.1, max(0, deadline - time.time())))
+                next_request = time.monotonic() + 1
+            self.poll(min(0.1, max(0, deadline - time.monotonic())))
         return self.arp.get(target)
 
 
@@ -469,10 +469,10 @@ def cmd_info(port, host, args):
 def cmd_serve(port, host, args):
     host.info('attached: lid %d gid %s qpn 0x%06x pkey 0x%04x' % (
         port.lid, ipaddress.IPv6Address(port.gid), port.qpn, port.pkey))
-    deadline = time.time() + args.time if args.time else None
-    while deadline is None or time.time() < deadline:
+    deadline = time.monotonic() + args.time if args.time else None
+    while deadline is None or time.monotonic() < deadline:
         host.poll(0.2 if deadline is None
-                  else min(0.2, max(0, deadline - time.time())))
+                  else min(0.2, max(0, deadline - time.monotonic())))
         if args.count and host.answered >= args.count:
             break
     print('answered %d echo requests' % host.answered)
@@ -499,10 +499,10 @@ def cmd_ping(port, host, args):
         lid = args.lid if args.lid is not None else port.path_lid(dest[1])
         port.send(b'\x08\x00\x00\x00' + echo, dqpn=dest[0], dlid=lid,
                   qkey=args.qkey, corrupt=args.bad_crc)
-        sent = time.time()
+        sent = time.monotonic()
         deadline = sent + args.timeout
-        while seq not in host.echo_replies and time.time() < deadline:
-            host.poll(min(0.1, max(0, deadline - time.time())))
+        while seq not in host.echo_replies and time.monotonic() < deadline:
+            host.poll(min(0.1, max(0, deadline - time.monotonic())))
         if seq in host.echo_replies:
             src, t = host.echo_replies[seq]
             received += 1
@@ -575,9 +575,9 @@ def cmd_multi_qp(port, host, args):
                        bytes(4), bytes(20), bytes([10, 9, 9, 9]))
         port.send(b'\x08\x06\x00\x00' + arp, sqpn=sqpn)
         reached = []
-        deadline = time.time() + args.wait
-        while time.time() < deadline:
-            fr = port.next_event(max(0, deadline - time.time()))
+        deadline = time.monotonic() + args.wait
+        while time.monotonic() < deadline:
+            fr = port.next_event(max(0, deadline - time.monotonic()))
             if fr is None:
                 break
             if fr[0] == DATA:
@@ -602,7 +602,7 @@ def cmd_raw(args):
     for h in args.hex:
         sock.sendall(bytes.fromhex(h))
     buf = b''
-    deadline = time.time() + args.wait
+    deadline = time.monotonic() + args.wait
     while True:
         while len(buf) >= 8:
             length, ftype, xid = struct.unpack('!IHH', buf[:8])
@@ -617,7 +617,7 @@ def cmd_raw(args):
                 print('frame type=0x%02x xid=%d body=%s' % (ftype, xid,
                                                              body.hex()))
         r, _, _ = select.select([sock], [], [],
-                                max(0, deadline - time.time()))
+                                max(0, deadline - time.monotonic()))
         if not r:
             return 0
         data = sock.recv(65536)
