@@ -57,7 +57,8 @@ eipoib_provision_default_remote(void)
         "--syslog-method", "--syslog-target", "--user", "-p", "-c", "-C",
     };
     char *remote = NULL;
-    FILE *f = fopen("/proc/self/cmdline", "r");
+    static const char cmdline[] = "/proc/self/cmdline";
+    FILE *f = fopen(cmdline, "r");
 
     if (f) {
         char buf[8192];
