@@ -29,7 +29,10 @@
  *
  * Parameters: pairs=N (1..8), pkeys=P0,P1,... (P_Key of each pair,
  * default 0xffff), pkey_b=... (override for the second device of a pair,
- * 0 = same as pkeys; to test mismatching partitions).
+ * 0 = same as pkeys; to test mismatching partitions), ports=... (the
+ * "HCA port" of each device, default its index: devices of one port share
+ * the port GID fe80::2:c903:1:<port>, as ib0 and its P_Key children do;
+ * every device has its own QPN 0x48 + index).
  */
 
 #include <linux/etherdevice.h>
@@ -54,6 +57,11 @@ static ushort pkeys[TIB_MAX_PAIRS];
 static int n_pkeys;
 module_param_array(pkeys, ushort, &n_pkeys, 0444);
 MODULE_PARM_DESC(pkeys, "P_Key of each pair (default 0xffff)");
+
+static ushort ports[2 * TIB_MAX_PAIRS];
+static int n_ports;
+module_param_array(ports, ushort, &n_ports, 0444);
+MODULE_PARM_DESC(ports, "port (GID) of each device (default: its index)");
 
 static ushort pkey_b[TIB_MAX_PAIRS];
 static int n_pkey_b;
@@ -330,16 +338,17 @@ static void tib_setup(struct net_device *dev)
 	dev->ethtool_ops = &tib_ethtool_ops;
 }
 
-/* Device 'index': QPN 0x48 + index, GID fe80::2:c903:1:<index>, RC flag
+/* Device 'index': QPN 0x48 + index, GID fe80::2:c903:1:<port>, RC flag
  * set as Linux ipoib sets it; broadcast address with the P_Key. */
 static struct net_device *tib_create(int index, u16 pkey)
 {
+	u16 port = index < n_ports ? ports[index] : index;
 	struct net_device *dev;
 	struct tib_priv *priv;
 	u8 addr[TIB_ADDR_LEN] = { 0x80, 0x00, 0x00, 0x48 + index,
 				  0xfe, 0x80, 0, 0, 0, 0, 0, 0,
-				  0x00, 0x02, 0xc9, 0x03, 0x00, 0x01, 0x00,
-				  index };
+				  0x00, 0x02, 0xc9, 0x03, 0x00, 0x01,
+				  port >> 8, port & 0xff };
 	int err;
 
 	dev = alloc_netdev(sizeof(*priv), "tib%d", NET_NAME_ENUM, tib_setup);
