@@ -60,6 +60,7 @@ enum {
 	C(tx_nomem, "tx-nomem")                                         \
 	C(tx_lower_down, "tx-lower-down")                               \
 	C(tx_lower_error, "tx-lower-error")                             \
+	C(tx_arp_probes, "tx-arp-probes")                               \
 	C(rx_nomem, "rx-nomem")                                         \
 	C(rx_dev_down, "rx-dev-down")                                   \
 	C(rx_host_passed, "rx-host-passed")                             \
@@ -170,6 +171,7 @@ struct eipoib_dev {
 	struct list_head joined;	/* Owned by the work (and teardown). */
 	struct delayed_work work;	/* Aging, multicast joins/leaves. */
 
+	unsigned long last_probe;	/* jiffies of the last ARP probe. */
 	atomic64_t counters[EIPOIB_N_COUNTERS];
 };
 

@@ -67,6 +67,7 @@
 #define ETH_HDR 14
 
 static bool eipoib_is_lower(const struct net_device *dev);
+static netdev_tx_t eipoib_xmit(struct sk_buff *skb, struct net_device *dev);
 
 /* Points skb data/len at what the core left in 'pkt'. */
 static void eipoib_apply_pkt(struct sk_buff *skb, const struct eipoib_pkt *pkt)
@@ -140,6 +141,52 @@ static void eipoib_count_verdict(struct eipoib_dev *eib, enum eipoib_verdict v)
 		eipoib_count(eib, EIPOIB_CNT_VERDICT(v), 1);
 }
 
+/* A frame went to a REMAC this device does not know (any more: after a
+ * reload, or aged out while the VM kept it cached).  REMACs are a hash of
+ * the peer's address and cannot be turned back into it, so ask the fabric:
+ * an ARP request for the frame's IPv4 destination, from the VM, broadcast.
+ * The answer (unicast to the VM) relearns the peer under the same REMAC.
+ * At most one every 100 ms per device. */
+static void eipoib_probe(struct eipoib_dev *eib, const struct sk_buff *frame,
+			 const struct frame_src *src)
+{
+	unsigned int l3 = ETH_HDR + (src->vlan ? VLAN_HLEN : 0);
+	const u8 *f = frame->data;
+	unsigned long last = READ_ONCE(eib->last_probe);
+	struct sk_buff *skb;
+	u8 *p;
+
+	if (src->is_ipv6 || !src->has_ip || frame->len < l3 + 20 ||
+	    ipoib_get_be16(f + l3 - 2) != ETH_P_IP ||
+	    !time_after(jiffies, last + HZ / 10) ||
+	    cmpxchg(&eib->last_probe, last, jiffies) != last)
+		return;
+	skb = netdev_alloc_skb(eib->dev, EIPOIB_TX_HEADROOM + l3 + 28 + 32);
+	if (!skb)
+		return;
+	skb_reserve(skb, EIPOIB_TX_HEADROOM);
+	p = skb_put(skb, l3 + 28);
+	eth_broadcast_addr(p);
+	memcpy(p + 6, src->mac, ETH_ALEN);
+	if (src->vlan) {
+		ipoib_put_be16(p + 12, ETH_P_8021Q);
+		ipoib_put_be16(p + 14, src->vlan);
+	}
+	ipoib_put_be16(p + l3 - 2, ETH_P_ARP);
+	p += l3;
+	ipoib_put_be16(p, ARPHRD_ETHER);
+	ipoib_put_be16(p + 2, ETH_P_IP);
+	p[4] = ETH_ALEN;
+	p[5] = 4;
+	ipoib_put_be16(p + 6, ARPOP_REQUEST);
+	memcpy(p + 8, src->mac, ETH_ALEN);
+	memcpy(p + 14, src->ip, 4);
+	memset(p + 18, 0, ETH_ALEN);
+	memcpy(p + 24, f + l3 + 16, 4);		/* IPv4 destination */
+	eipoib_count(eib, EIPOIB_K_tx_arp_probes, 1);
+	eipoib_xmit(skb, eib->dev);
+}
+
 static netdev_tx_t eipoib_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct eipoib_dev *eib = netdev_priv(dev);
@@ -170,7 +217,7 @@ static netdev_tx_t eipoib_xmit(struct sk_buff *skb, struct net_device *dev)
 	/* Multicast snooping sees every frame, whatever becomes of it. */
 	mv = eipoib_mcast_parse(skb->data, skb->len, NULL, eipoib_mcast_signal,
 				&call);
-	if (mv != EIPOIB_MCAST_OK && mv < N_EIPOIB_MCAST_VERDICTS)
+	if (eipoib_mcast_verdict_is_error(mv))
 		eipoib_count(eib, EIPOIB_CNT_MCAST(mv), 1);
 	frame_source(skb->data, skb->len, &src);
 
@@ -187,6 +234,8 @@ static netdev_tx_t eipoib_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	if (v != EIPOIB_OK) {
 		eipoib_count_verdict(eib, v);
+		if (v == EIPOIB_UNKNOWN_UNICAST)
+			eipoib_probe(eib, skb, &src);
 		goto drop;
 	}
 	if (src.has_ip)

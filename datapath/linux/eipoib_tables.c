@@ -153,8 +153,10 @@ static bool k_neighbor_by_mac(void *aux, const uint8_t *mac,
 
 	spin_lock_bh(&eib->lock);
 	e = neigh_find(eib, mac);
-	if (e)
+	if (e) {
+		e->last_seen = jiffies;	/* In use: one-way traffic too. */
 		*n = e->n;
+	}
 	spin_unlock_bh(&eib->lock);
 	return e != NULL;
 }
