@@ -38,7 +38,8 @@ EXTRA_DIST += \
 	tests/kmod/Kbuild \
 	tests/kmod/ibpair_test.c \
 	tests/kmod/guest-test.sh \
-	tests/kmod/net-check.py
+	tests/kmod/net-check.py \
+	Documentation/kernel-module.md
 
 # The kernel version: KVER, else the prepared guest's, else the ABI that
 # linux-image-amd64 depends on (as tests/qemu/prepare.sh finds it).

@@ -105,6 +105,7 @@ show_one(const char *dir, const char *dev, struct ds *ds)
 
     show_list(dir, dev, "vifs", "vifs", ds);
     show_list(dir, dev, "neighbors", "neighbors", ds);
+    show_list(dir, dev, "addresses", "IP addresses of neighbors", ds);
     show_list(dir, dev, "groups", "multicast groups", ds);
 
     /* Traffic and every drop reason that happened. */

@@ -20,7 +20,7 @@
 /* Kernel eipoib devices (the datapath/linux/ module, link kind "eipoib")
  * as seen from userspace: each has a read-only directory
  * /sys/class/net/DEV/eipoib/ with files partitions, limits, vifs,
- * neighbors, groups and counters ("name value" lines).  This lets
+ * neighbors, addresses, groups and counters ("name value" lines).  This lets
  * "ovs-appctl eipoib/show" list them next to the userspace eipoib ports.
  * Only the network namespace of the process is visible (its /sys). */
 

@@ -64,6 +64,8 @@ test_kdev_show(void)
     put_file(eib, "vifs", "52:54:00:00:00:01 vlan 0 qpn 0x000048 idle 0s "
              "tx 3 rx 2 198.51.100.1\n");
     put_file(eib, "neighbors", "");
+    put_file(eib, "addresses", "198.51.100.2 00:00:00:49:fe:80:00:00:00:00:"
+             "00:00:00:02:c9:03:00:01:00:01 idle 2s\n");
     put_file(eib, "groups", "ff12:401b:ffff::1 vlan 0 member "
              "00:00:00:00:00:00 permanent\n");
     put_file(eib, "counters", "tx-packets 3\nrx-packets 2\n"
@@ -79,6 +81,9 @@ test_kdev_show(void)
         "    52:54:00:00:00:01 vlan 0 qpn 0x000048 idle 0s tx 3 rx 2 "
         "198.51.100.1\n"
         "  neighbors: 0\n"
+        "  IP addresses of neighbors: 1\n"
+        "    198.51.100.2 00:00:00:49:fe:80:00:00:00:00:00:00:00:02:c9:03:00:"
+        "01:00:01 idle 2s\n"
         "  multicast groups: 1\n"
         "    ff12:401b:ffff::1 vlan 0 member 00:00:00:00:00:00 permanent\n"
         "  counters (non-zero):\n"

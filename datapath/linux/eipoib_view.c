@@ -3,7 +3,8 @@
  * eipoib: what operators see.  ethtool -S (every counter, every drop
  * reason of the translation core and of the multicast parser) and a
  * read-only sysfs directory /sys/class/net/DEV/eipoib/ with the
- * partitions, vifs, neighbours, joined groups and the same counters, one
+ * partitions, limits, vifs, neighbours (REMAC -> 20-byte address), the
+ * IP -> address cache, multicast memberships and the same counters, one
  * "name value" per line, which ovs-appctl eipoib/show reads.
  */
 #include <linux/ethtool.h>
@@ -152,7 +153,6 @@ static ssize_t neighbors_show(struct device *d, struct device_attribute *a,
 {
 	struct eipoib_dev *eib = to_eib(d);
 	struct eipoib_neigh_entry *n;
-	struct eipoib_ipaddr_entry *e;
 	ssize_t len = 0;
 	int bkt;
 
@@ -161,11 +161,25 @@ static ssize_t neighbors_show(struct device *d, struct device_attribute *a,
 		EMIT(buf, len, "%pM %*phC idle %us\n", n->n.mac,
 		     IPOIB_ADDR_LEN, n->n.addr.b,
 		     jiffies_to_msecs(jiffies - n->last_seen) / 1000);
+	spin_unlock_bh(&eib->lock);
+	return len;
+}
+
+/* The IP -> IPoIB address cache that names senders on receive. */
+static ssize_t addresses_show(struct device *d, struct device_attribute *a,
+			      char *buf)
+{
+	struct eipoib_dev *eib = to_eib(d);
+	struct eipoib_ipaddr_entry *e;
+	ssize_t len = 0;
+	int bkt;
+
+	spin_lock_bh(&eib->lock);
 	hash_for_each(eib->ipaddrs, bkt, e, node) {
 		if (e->is_ipv6)
-			EMIT(buf, len, "ip %pI6c", e->ip);
+			EMIT(buf, len, "%pI6c", e->ip);
 		else
-			EMIT(buf, len, "ip %pI4", e->ip);
+			EMIT(buf, len, "%pI4", e->ip);
 		EMIT(buf, len, " %*phC idle %us\n", IPOIB_ADDR_LEN, e->addr.b,
 		     jiffies_to_msecs(jiffies - e->last_seen) / 1000);
 	}
@@ -210,6 +224,7 @@ static DEVICE_ATTR_RO(partitions);
 static DEVICE_ATTR_RO(limits);
 static DEVICE_ATTR_RO(vifs);
 static DEVICE_ATTR_RO(neighbors);
+static DEVICE_ATTR_RO(addresses);
 static DEVICE_ATTR_RO(groups);
 static DEVICE_ATTR_RO(counters);
 
@@ -218,6 +233,7 @@ static struct attribute *eipoib_attrs[] = {
 	&dev_attr_limits.attr,
 	&dev_attr_vifs.attr,
 	&dev_attr_neighbors.attr,
+	&dev_attr_addresses.attr,
 	&dev_attr_groups.attr,
 	&dev_attr_counters.attr,
 	NULL,
