@@ -167,6 +167,7 @@ struct eipoib_dev {
 	struct eipoib_dhcp_slot dhcp[EIPOIB_DHCP_SLOTS];
 	struct list_head memberships;
 	bool mcast_dirty;
+	bool work_enabled;		/* Between ndo_open and ndo_stop. */
 
 	struct list_head joined;	/* Owned by the work (and teardown). */
 	struct delayed_work work;	/* Aging, multicast joins/leaves. */
@@ -181,13 +182,14 @@ struct eipoib_call {
 	struct eipoib_dev *eib;
 	bool has_vif;			/* Receive: the vif the packet is for. */
 	struct eipoib_vif vif;
-	bool unresolved;		/* Receive: sender unknown, use 'mac'. */
+	bool unresolved;		/* Receive: sender unknown. */
 	u8 unresolved_mac[ETH_ALEN];
 };
 
-/* The placeholder sender given to the core for an unresolved source: an
- * impossible QPN (0xfffffe is never a UD QPN the SM gives out... but it is
- * "unicast" for the core) on a GID no port uses. */
+/* The placeholder sender given to the core for an unresolved source: a
+ * QPN the core takes as unicast, on a GID that no port has
+ * (eipoib_unresolved_gid); the callbacks recognise the pair and answer
+ * with the placeholder MAC, storing nothing. */
 #define EIPOIB_UNRESOLVED_QPN 0xfffffe
 
 static inline void eipoib_count(struct eipoib_dev *eib, int c, u64 n)
@@ -214,6 +216,8 @@ void eipoib_mcast_signal(const struct eipoib_mcast_frame *f,
 			 const struct eipoib_mcast_signal *s, void *aux);
 void eipoib_mcast_add_permanent(struct eipoib_dev *eib, int part);
 void eipoib_work(struct work_struct *work);
+void eipoib_work_start(struct eipoib_dev *eib);
+void eipoib_work_stop(struct eipoib_dev *eib);
 void eipoib_mcast_leave_all(struct eipoib_dev *eib);
 
 /* eipoib_view.c */

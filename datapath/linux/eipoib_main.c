@@ -529,7 +529,7 @@ static int eipoib_open(struct net_device *dev)
 
 	for (i = 0; i < eib->n_parts; i++)
 		eipoib_mcast_add_permanent(eib, i);
-	schedule_delayed_work(&eib->work, 0);
+	eipoib_work_start(eib);
 	return 0;
 }
 
@@ -537,7 +537,7 @@ static int eipoib_stop(struct net_device *dev)
 {
 	struct eipoib_dev *eib = netdev_priv(dev);
 
-	cancel_delayed_work_sync(&eib->work);
+	eipoib_work_stop(eib);
 	eipoib_mcast_leave_all(eib);
 	return 0;
 }

@@ -472,7 +472,6 @@ void eipoib_mcast_signal(const struct eipoib_mcast_frame *f,
 	int part = eipoib_part_of_vlan(eib, f->vlan);
 	struct eipoib_membership *m;
 	struct ipoib_gid mgid;
-	bool dirty;
 
 	if (part < 0) {
 		eipoib_count(eib, EIPOIB_K_mcast_vlan_unmapped, 1);
@@ -488,10 +487,10 @@ void eipoib_mcast_signal(const struct eipoib_mcast_frame *f,
 		if (m && !m->permanent)
 			membership_free(eib, m);
 	}
-	dirty = eib->mcast_dirty;
-	spin_unlock_bh(&eib->lock);
-	if (dirty)
+	/* Under the lock: eipoib_work_stop() cannot slip in between. */
+	if (eib->mcast_dirty && eib->work_enabled)
 		mod_delayed_work(system_wq, &eib->work, 0);
+	spin_unlock_bh(&eib->lock);
 }
 
 /* Groups every IPoIB interface is in: all-hosts 224.0.0.1 and all-nodes
@@ -673,8 +672,32 @@ void eipoib_work(struct work_struct *work)
 					      struct eipoib_dev, work);
 
 	eipoib_age(eib);
-	eipoib_mcast_sync(eib);
-	schedule_delayed_work(&eib->work, HZ);
+	if (READ_ONCE(eib->mcast_dirty))
+		eipoib_mcast_sync(eib);
+	spin_lock_bh(&eib->lock);
+	if (eib->work_enabled)
+		schedule_delayed_work(&eib->work, HZ);
+	spin_unlock_bh(&eib->lock);
+}
+
+/* ndo_open: aging and multicast joins start (now). */
+void eipoib_work_start(struct eipoib_dev *eib)
+{
+	spin_lock_bh(&eib->lock);
+	eib->work_enabled = true;
+	eib->mcast_dirty = true;
+	mod_delayed_work(system_wq, &eib->work, 0);
+	spin_unlock_bh(&eib->lock);
+}
+
+/* ndo_stop: after this no work runs or is queued, whatever the transmit
+ * path (which may still run during ndo_stop) does. */
+void eipoib_work_stop(struct eipoib_dev *eib)
+{
+	spin_lock_bh(&eib->lock);
+	eib->work_enabled = false;
+	spin_unlock_bh(&eib->lock);
+	cancel_delayed_work_sync(&eib->work);
 }
 
 void eipoib_tables_init(struct eipoib_dev *eib)

@@ -198,6 +198,15 @@ check "fixture: the refusal is counted (drop_pkey_mismatch)" \
     counter_gt pk2 tib5 drop_pkey_mismatch 0
 check_not "eipoib refuses a non-IPoIB lower device" \
     ip link add eibx link lo type eipoib
+check_not "eipoib refuses max-vifs 0" \
+    python3 "$eipoib_link" add eibx link tib0 max-vifs 0
+check_not "eipoib refuses VLAN 4095" \
+    python3 "$eipoib_link" add eibx link tib0 vlan 4095
+check "ip link add eibx link tib0 type eipoib" \
+    ip link add eibx link tib0 type eipoib
+check_not "a lower device serves one eipoib device only" \
+    ip link add eiby link tib0 type eipoib
+check "ip link del eibx" ip link del eibx
 
 # ---- Two hosts. ----
 ip netns add hostA; ip netns add hostB
