@@ -86,11 +86,16 @@ enum eipoib_kcounter {
 };
 
 /* ethtool -S layout: kernel counters, then one per core verdict other
- * than "ok", then one per multicast parser verdict. */
+ * than "ok", then one per multicast parser error (the verdicts after
+ * "ok" and "not-snooped", see eipoib_mcast_verdict_is_error()). */
+#define EIPOIB_MCAST_FIRST_ERROR (EIPOIB_MCAST_NOT_SNOOPED + 1)
 #define EIPOIB_CNT_VERDICT(V) (EIPOIB_N_KCOUNTERS + (V) - 1)
-#define EIPOIB_CNT_MCAST(V) (EIPOIB_N_KCOUNTERS + N_EIPOIB_VERDICTS - 1 + (V))
+#define EIPOIB_CNT_MCAST(V) \
+	(EIPOIB_N_KCOUNTERS + N_EIPOIB_VERDICTS - 1 + (V) - \
+	 EIPOIB_MCAST_FIRST_ERROR)
 #define EIPOIB_N_COUNTERS \
-	(EIPOIB_N_KCOUNTERS + N_EIPOIB_VERDICTS - 1 + N_EIPOIB_MCAST_VERDICTS)
+	(EIPOIB_N_KCOUNTERS + N_EIPOIB_VERDICTS - 1 + \
+	 N_EIPOIB_MCAST_VERDICTS - EIPOIB_MCAST_FIRST_ERROR)
 
 struct eipoib_dev;
 

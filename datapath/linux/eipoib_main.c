@@ -99,6 +99,7 @@ static void eipoib_pkt_of_skb(struct sk_buff *skb, struct eipoib_pkt *pkt)
 struct frame_src {
 	u8 mac[ETH_ALEN];
 	u16 vlan;
+	unsigned int l3;	/* Offset of the L3 header. */
 	bool has_ip, is_ipv6;
 	u8 ip[16];
 };
@@ -109,6 +110,8 @@ static void frame_source(const u8 *f, unsigned int len, struct frame_src *s)
 	u16 type;
 
 	s->has_ip = false;
+	s->is_ipv6 = false;
+	s->l3 = ETH_HDR;
 	if (len < ETH_HDR)
 		return;
 	memcpy(s->mac, f + 6, ETH_ALEN);
@@ -119,6 +122,7 @@ static void frame_source(const u8 *f, unsigned int len, struct frame_src *s)
 		type = (f[16] << 8) | f[17];
 		l3 += 4;
 	}
+	s->l3 = l3;
 	if (type == ETH_P_IP && len >= l3 + 20) {
 		memcpy(s->ip, f + l3 + 12, 4);
 		s->has_ip = !!memchr_inv(s->ip, 0, 4);
@@ -130,9 +134,7 @@ static void frame_source(const u8 *f, unsigned int len, struct frame_src *s)
 		memcpy(s->ip, f + l3 + 8, 16);
 		s->is_ipv6 = true;
 		s->has_ip = memchr_inv(s->ip, 0, 16) && s->ip[0] != 0xff;
-		return;
 	}
-	s->is_ipv6 = false;
 }
 
 static void eipoib_count_verdict(struct eipoib_dev *eib, enum eipoib_verdict v)
@@ -150,7 +152,7 @@ static void eipoib_count_verdict(struct eipoib_dev *eib, enum eipoib_verdict v)
 static void eipoib_probe(struct eipoib_dev *eib, const struct sk_buff *frame,
 			 const struct frame_src *src)
 {
-	unsigned int l3 = ETH_HDR + (src->vlan ? VLAN_HLEN : 0);
+	unsigned int l3 = src->l3;
 	const u8 *f = frame->data;
 	unsigned long last = READ_ONCE(eib->last_probe);
 	struct sk_buff *skb;
@@ -168,7 +170,7 @@ static void eipoib_probe(struct eipoib_dev *eib, const struct sk_buff *frame,
 	p = skb_put(skb, l3 + 28);
 	eth_broadcast_addr(p);
 	memcpy(p + 6, src->mac, ETH_ALEN);
-	if (src->vlan) {
+	if (l3 > ETH_HDR) {
 		ipoib_put_be16(p + 12, ETH_P_8021Q);
 		ipoib_put_be16(p + 14, src->vlan);
 	}

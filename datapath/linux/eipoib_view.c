@@ -38,7 +38,8 @@ static void counter_string(int i, char buf[ETH_GSTRING_LEN])
 	else
 		snprintf(buf, ETH_GSTRING_LEN, "mcast-%s",
 			 eipoib_mcast_verdict_name(i - EIPOIB_N_KCOUNTERS -
-						   (N_EIPOIB_VERDICTS - 1)));
+						   (N_EIPOIB_VERDICTS - 1) +
+						   EIPOIB_MCAST_FIRST_ERROR));
 }
 
 static void eipoib_get_drvinfo(struct net_device *dev,

@@ -38,7 +38,7 @@ failed=0
 check() {
     local desc=$1
     shift
-    echo "### $desc: $*" >> "$checklog"
+    echo "### [${SECONDS}s] $desc: $*" >> "$checklog"
     if "$@" >> "$checklog" 2>&1; then
         echo "KMOD-PASS: $desc"
         passed=$((passed + 1))
@@ -52,7 +52,7 @@ check() {
 check_not() {
     local desc=$1
     shift
-    echo "### (must fail) $desc: $*" >> "$checklog"
+    echo "### [${SECONDS}s] (must fail) $desc: $*" >> "$checklog"
     if "$@" >> "$checklog" 2>&1; then
         echo "KMOD-FAIL: $desc"
         failed=$((failed + 1))
@@ -247,6 +247,7 @@ check "ARP + ICMP vmA1 -> vmB1" ping4 vmA1 198.51.100.2
 check "ICMP vmB1 -> vmA1" ping4 vmB1 198.51.100.1
 check "vmA1 sees vmB1 at a GID-hash REMAC (06:...)" \
     outputs 'lladdr 06:' ip -n vmA1 neigh show 198.51.100.2
+remac_b1=$(ip -n vmA1 neigh show 198.51.100.2 | sed -n 's/.*lladdr \([^ ]*\).*/\1/p')
 dad_done() { wait_dad vmA1 && wait_dad vmB1; }
 check "IPv6 DAD done in vmA1 and vmB1" dad_done
 check "IPv6 ND + ICMPv6 vmA1 -> vmB1" ping6 vmA1 2001:db8::2
@@ -377,7 +378,16 @@ check "hostA: eib0 again" eib_create hostA tib0 tib2
 check "hostB: eib0 again" eib_create hostB tib1 tib3
 vsctl hostA del-port br0 eib0 -- add-port br0 eib0
 vsctl hostB del-port br0 eib0 -- add-port br0 eib0
-check "ARP + ICMP vmA1 -> vmB1 after the reload" ping4 vmA1 198.51.100.2
+# vmA1 still holds vmB1's REMAC, which the new eib0 has never seen: the
+# frame is dropped as unknown-unicast and eib0 ARPs for it instead.
+ip -n vmA1 neigh replace 198.51.100.2 lladdr "$remac_b1" dev eth0 \
+    nud reachable
+check "ARP + ICMP vmA1 -> vmB1 after the reload (vmA1 kept the REMAC)" \
+    ping4 vmA1 198.51.100.2
+check "the reloaded eib0 resolved the stale REMAC with an ARP probe" \
+    counter_gt hostA eib0 tx-arp-probes 0
+check "vmA1 reaches vmB1 at the same REMAC as before the reload" \
+    outputs "lladdr $remac_b1" ip -n vmA1 neigh show 198.51.100.2
 
 # ---- ip link del, and the end. ----
 vsctl hostB del-port br0 eib0
