@@ -210,6 +210,25 @@ check_not "a lower device serves one eipoib device only" \
     ip link add eiby link tib0 type eipoib
 check "ip link del eibx" ip link del eibx
 
+# max-vifs: a second source MAC is refused and counted.
+vif_limit() {
+    local n
+    ip netns exec pk1 sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    ip netns exec pk1 python3 -S "$eipoib_link" add eibl link tib4 \
+        max-vifs 1 || return 1
+    ip -n pk1 addr add 192.0.2.1/24 dev eibl
+    ip -n pk1 link set eibl up
+    ip netns exec pk1 busybox ping -c 1 -W 1 192.0.2.9
+    ip -n pk1 link set eibl down
+    ip -n pk1 link set eibl address 02:00:00:00:00:02 up
+    ip netns exec pk1 busybox ping -c 1 -W 1 192.0.2.9
+    n=$(ip netns exec pk1 cat /sys/class/net/eibl/eipoib/vifs | wc -l)
+    echo "vifs: $n"
+    [ "$n" = 1 ] && counter_gt pk1 eibl tx-vif-limit 0
+}
+check "max-vifs 1: the second VM MAC is refused (tx-vif-limit)" vif_limit
+ip -n pk1 link del eibl 2>/dev/null
+
 # ---- Two hosts. ----
 ip netns add hostA; ip netns add hostB
 ip link set tib0 netns hostA; ip link set tib2 netns hostA
