@@ -73,9 +73,6 @@ kmod-clean:
 	    $(MAKE) -C "$$kdir" M=$(abs_top_srcdir)/$$d clean >/dev/null; \
 	done
 
-# run-guest.sh must run under /bin/sh: it records the environment with
-# "export -p", which the guest replays with /bin/sh (bash's form would not
-# parse there).
 check-kmod: all
 	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
 	$(MAKE) kmod
@@ -84,7 +81,7 @@ check-kmod: all
 	EIPOIB_SRCDIR=$(abs_top_srcdir) EIPOIB_BUILDDIR=$(abs_top_builddir) \
 	OVS_SRCDIR=$(OVS_SRCDIR) OVS_BUILDDIR=$(OVS_BUILDDIR) \
 	EIPOIB_KMOD_LOGDIR=$(KMOD_LOGDIR) EIPOIB_QEMU_RW=$(KMOD_LOGDIR) \
-	  /bin/sh $(abs_top_srcdir)/tests/qemu/run-guest.sh $(QEMU_CACHE) \
+	  $(SHELL) $(abs_top_srcdir)/tests/qemu/run-guest.sh $(QEMU_CACHE) \
 	    /bin/bash $(abs_top_srcdir)/tests/kmod/guest-test.sh \
 	    > $(KMOD_GUEST_LOG) 2>&1; \
 	status=$$?; \

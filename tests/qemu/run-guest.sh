@@ -34,7 +34,9 @@ trap 'rm -rf "$run"' EXIT
 cp "$here/guest-main.sh" "$run/"
 {
     echo "# Recorded by run-guest.sh."
-    export -p | grep -v -E '^export (PWD|OLDPWD|SHLVL|HOSTNAME|TERM|TMPDIR|SSH_[A-Z_]*)='
+    # bash (make's $(SHELL) may be bash) prints "declare -x": make it sh.
+    export -p | sed 's/^declare -[a-zA-Z]* /export /' \
+        | grep -v -E '^export (PWD|OLDPWD|SHLVL|HOSTNAME|TERM|TMPDIR|SSH_[A-Z_]*)(=|$)'
     printf 'cd %s || exit 125\n' "$(pwd)"
     printf 'exec'
     for a in "$@"; do
