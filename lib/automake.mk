@@ -46,3 +46,18 @@ lib_libeipoib_la_SOURCES += \
 	lib/ib-transport.c \
 	lib/ib-transport.h \
 	lib/ib-transport-soft.c
+
+# The rdma-core ("verbs") IB transport, for real HCAs and Soft-RoCE; built
+# when configure finds libibverbs and librdmacm (EIPOIB_CHECK_VERBS).
+EXTRA_DIST += \
+	lib/ib-transport-verbs.c \
+	lib/ib-verbs-device.c \
+	lib/ib-verbs.h
+if HAVE_VERBS
+AM_CPPFLAGS += -DEIPOIB_HAVE_VERBS
+lib_libeipoib_la_SOURCES += \
+	lib/ib-transport-verbs.c \
+	lib/ib-verbs-device.c \
+	lib/ib-verbs.h
+lib_libeipoib_la_LIBADD = $(VERBS_LIBS)
+endif
