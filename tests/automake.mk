@@ -215,3 +215,13 @@ EXTRA_DIST += \
 qemu-prepare:
 	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
 .PHONY: qemu-prepare
+
+# The verbs IB transport on Soft-RoCE in a QEMU guest (tests/qemu/):
+# tests/verbs/ sets up rxe0/rxe1 there; tests/verbs-bench measures UD
+# messages per second and allocations per datagram through the backend.
+EXTRA_DIST += tests/verbs/setup-rxe.sh
+if HAVE_VERBS
+noinst_PROGRAMS += tests/verbs-bench
+tests_verbs_bench_SOURCES = tests/verbs-bench.c
+tests_verbs_bench_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+endif
