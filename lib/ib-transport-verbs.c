@@ -985,7 +985,8 @@ group_join_roce(struct verbs_port *vp, struct verbs_group *g)
 static void
 group_join(struct verbs_port *vp, struct verbs_group *g)
 {
-    if (vp->state != IB_PORT_ACTIVE && g != vp->bcast) {
+    if (vp->state != IB_PORT_ACTIVE
+        && (g != vp->bcast || vp->state != IB_PORT_INIT)) {
         return;
     }
     if (vp->is_roce) {
@@ -1617,6 +1618,16 @@ verbs_close(struct ib_port *port)
     free(vp);
 }
 
+/* True if 'g' should be joined (again) now or at its 'retry_after': the
+ * port is active, or on IB it waits for the broadcast group itself. */
+static bool
+group_needs_join(const struct verbs_port *vp, const struct verbs_group *g)
+{
+    return (!g->joined && !g->cm_id
+            && (vp->state == IB_PORT_ACTIVE
+                || (vp->state == IB_PORT_INIT && g == vp->bcast)));
+}
+
 static void
 verbs_run(struct ib_port *port)
 {
@@ -1631,8 +1642,7 @@ verbs_run(struct ib_port *port)
     }
     cm_run(vp);
     HMAP_FOR_EACH (g, node, &vp->groups) {
-        if (!g->joined && !g->cm_id && now >= g->retry_after
-            && (g != vp->bcast || vp->state != IB_PORT_DOWN)) {
+        if (group_needs_join(vp, g) && now >= g->retry_after) {
             group_join(vp, g);
         }
     }
@@ -1663,7 +1673,7 @@ verbs_wait(struct ib_port *port)
     }
     struct verbs_group *g;
     HMAP_FOR_EACH (g, node, &vp->groups) {
-        if (!g->joined && !g->cm_id) {
+        if (group_needs_join(vp, g)) {
             poll_timer_wait_until(g->retry_after);
         }
     }

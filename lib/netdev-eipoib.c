@@ -52,6 +52,9 @@
 #include "eipoib-xlate.h"
 #include "hash.h"
 #include "ib-transport.h"
+#ifdef EIPOIB_HAVE_VERBS
+#include "ib-verbs.h"
+#endif
 #include "ipoib.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -192,6 +195,7 @@ static struct ovs_list eipoib_list OVS_GUARDED_BY(eipoib_list_mutex)
     = OVS_LIST_INITIALIZER(&eipoib_list);
 
 static const struct netdev_class netdev_eipoib_class;
+static struct netdev_class netdev_eipoib_pmd_class;
 
 /* Our GID until the transport reports one. */
 static const struct ipoib_gid no_gid;
@@ -199,7 +203,8 @@ static const struct ipoib_gid no_gid;
 static bool
 is_netdev_eipoib(const struct netdev *netdev)
 {
-    return netdev_get_class(netdev) == &netdev_eipoib_class;
+    return (netdev_get_class(netdev) == &netdev_eipoib_class
+            || netdev_get_class(netdev) == &netdev_eipoib_pmd_class);
 }
 
 static struct netdev_eipoib *
@@ -1340,12 +1345,13 @@ eipoib_parse_seconds(const struct smap *args, const char *key,
 /* Checks 'args' into 'cfg'.  Returns NULL, or a malloc()ed message saying
  * what is wrong or missing. */
 static char *
-eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
+eipoib_parse_config(const char *name, const struct smap *args,
+                    struct eipoib_config *cfg)
 {
     static const char *const known[] = {
         "transport", "fabric", "node", "pkey", "vlan-pkeys", "max-vifs",
         "vif-idle", "max-neighbors", "neighbor-idle", "max-mcast-groups",
-        "learning",
+        "learning", "device",
     };
     const struct smap_node *node;
     char *error;
@@ -1371,6 +1377,25 @@ eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
         && strcmp(cfg->transport, "verbs")) {
         return xasprintf("options:transport=%s is not a transport "
                          "(use \"soft\" or \"verbs\")", cfg->transport);
+    }
+    /* The verbs transport's port is options:device, by default the
+     * interface's own name (an IPoIB netdev, "mlx5_0:1", "rxe0"...); it is
+     * the default transport when that names an RDMA port. */
+    const char *device = smap_get(args, "device");
+#ifdef EIPOIB_HAVE_VERBS
+    if (!cfg->transport && !cfg->fabric
+        && ib_verbs_name_is_rdma(device ? device : name)) {
+        cfg->transport = "verbs";
+    }
+#endif
+    if (cfg->transport && !strcmp(cfg->transport, "verbs")) {
+        if (cfg->fabric) {
+            return xstrdup("options:fabric is for the soft transport; "
+                           "transport=verbs takes options:device");
+        }
+        cfg->fabric = device ? device : name;
+    } else if (device) {
+        return xstrdup("options:device is for transport=verbs");
     }
     if (!cfg->transport && !cfg->fabric) {
         return xstrdup("no IB transport: set options:fabric=unix:PATH "
@@ -1436,7 +1461,7 @@ static bool
 eipoib_config_changes_ports(const struct smap *a, const struct smap *b)
 {
     static const char *const keys[] = {
-        "transport", "fabric", "node", "pkey", "vlan-pkeys",
+        "transport", "fabric", "node", "pkey", "vlan-pkeys", "device",
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -1517,7 +1542,7 @@ netdev_eipoib_set_config(struct netdev *netdev, const struct smap *args,
 {
     struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
     struct eipoib_config cfg;
-    char *error = eipoib_parse_config(args, &cfg);
+    char *error = eipoib_parse_config(netdev_get_name(netdev), args, &cfg);
 
     if (error) {
         VLOG_WARN("%s: %s", netdev_get_name(netdev), error);
@@ -2042,6 +2067,13 @@ static const struct netdev_class netdev_eipoib_class = {
 OVS_CONSTRUCTOR(netdev_eipoib_register)
 {
     netdev_register_provider(&netdev_eipoib_class);
+    /* "eipoib-pmd": the same port, polled by PMD threads (busy polling,
+     * as netdev-afxdp's) instead of waiting on the transport's fds. */
+    netdev_eipoib_pmd_class = netdev_eipoib_class;
+    netdev_eipoib_pmd_class.type = "eipoib-pmd";
+    netdev_eipoib_pmd_class.is_pmd = true;
+    netdev_eipoib_pmd_class.rxq_wait = NULL;
+    netdev_register_provider(&netdev_eipoib_pmd_class);
     unixctl_command_register("eipoib/show", "[PORT]", 0, 1,
                              eipoib_unixctl_each, eipoib_show_one);
     unixctl_command_register("eipoib/neighbors", "[PORT]", 0, 1,

@@ -117,5 +117,6 @@ headers (Debian: libibverbs-dev librdmacm-dev; utilities/quickstart.sh installs 
   AC_MSG_CHECKING([whether to build the verbs IB transport])
   AC_MSG_RESULT([$have_verbs])
   AC_SUBST([VERBS_LIBS])
+  AC_SUBST([HAVE_VERBS], [$have_verbs])
   AM_CONDITIONAL([HAVE_VERBS], [test "$have_verbs" = yes])
 ])
