@@ -1897,6 +1897,33 @@ eipoib_show_neighbors(struct netdev_eipoib *dev, struct ds *ds)
     eipoib_tables_for_each_neighbor(dev->tables, eipoib_show_neighbor, ds);
 }
 
+/* The IB ports under 'dev' as their transport sees them: device, QPs,
+ * groups, and every nonzero counter (errors and drops by reason). */
+static void
+eipoib_show_transport(struct netdev_eipoib *dev, struct ds *ds)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_part *part;
+
+    ds_put_format(ds, "%s:\n", netdev_get_name(&dev->up));
+    HMAP_FOR_EACH (part, node, &dev->parts) {
+        struct ib_counter *c;
+        size_t n;
+
+        ds_put_format(ds, "vlan %"PRIu16" ", part->vlan);
+        ib_port_format(part->port, ds);
+        ib_port_get_counters(part->port, &c, &n);
+        ds_put_cstr(ds, "  counters:");
+        for (size_t i = 0; i < n; i++) {
+            if (c[i].value) {
+                ds_put_format(ds, " %s=%"PRIu64, c[i].name, c[i].value);
+            }
+        }
+        ds_put_char(ds, '\n');
+        free(c);
+    }
+}
+
 /* Runs "eipoib/CMD [PORT]": 'aux' is a function that does CMD for one port,
  * called for PORT or for every eipoib port. */
 static void
@@ -2084,4 +2111,6 @@ OVS_CONSTRUCTOR(netdev_eipoib_register)
                              eipoib_unixctl_del_vif, NULL);
     unixctl_command_register("eipoib/flush", "[PORT]", 0, 1,
                              eipoib_unixctl_each, eipoib_flush);
+    unixctl_command_register("eipoib/transport", "[PORT]", 0, 1,
+                             eipoib_unixctl_each, eipoib_show_transport);
 }
