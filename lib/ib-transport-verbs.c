@@ -82,6 +82,10 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 /* Bytes of GRH in front of every received UD datagram. */
 #define VERBS_GRH_LEN 40
 
+/* Room left after a received datagram: the provider pads short frames to
+ * Ethernet's minimum in place (64 bytes with a VLAN tag). */
+#define VERBS_RX_TAILROOM 64
+
 /* Receive and send buffers of a port (each one IB MTU plus the GRH). */
 #define VERBS_N_RX 512
 #define VERBS_N_TX 256
@@ -1170,6 +1174,29 @@ parse_grh(const uint8_t *grh, struct ipoib_gid *sgid, struct ipoib_gid *dgid)
     }
 }
 
+/* Returns a dp_packet holding a copy of 'data', after the caller's
+ * headroom, with VERBS_RX_TAILROOM bytes free after it.
+ *
+ * One allocation holds both the dp_packet and its data, as a "stub" buffer
+ * that dp_packet_delete() frees with the struct (and that OVS copies to the
+ * heap if it must grow it), instead of dp_packet_new()'s two.  Receiving
+ * straight into the dp_packet is not possible: the caller owns it until it
+ * frees it, with free(), while registered memory must stay registered, and
+ * OVS 3.1 has no way to return a buffer to a pool except for its own DPDK
+ * and AF_XDP ones. */
+static struct dp_packet *
+rx_packet_new(const struct verbs_port *vp, const void *data, size_t len)
+{
+    size_t headroom = vp->options.rx_headroom;
+    size_t allocated = headroom + len + VERBS_RX_TAILROOM;
+    struct dp_packet *b = xmalloc(sizeof *b + allocated);
+
+    dp_packet_use_stub(b, b + 1, allocated);
+    dp_packet_reserve(b, headroom);
+    dp_packet_put(b, data, len);
+    return b;
+}
+
 /* Turns one successful receive completion into 'r'.  Returns false if the
  * datagram is dropped (counted). */
 static bool
@@ -1218,8 +1245,7 @@ recv_one(struct verbs_port *vp, const struct ibv_wc *wc, struct ib_recv *r)
     }
 
     size_t len = wc->byte_len - VERBS_GRH_LEN;
-    r->packet = dp_packet_new_with_headroom(len, vp->options.rx_headroom);
-    dp_packet_put(r->packet, buf + VERBS_GRH_LEN, len);
+    r->packet = rx_packet_new(vp, buf + VERBS_GRH_LEN, len);
     r->ep = &ep->up;
     r->ep_aux = ep->aux;
     vp->counters[VERBS_RX_PACKETS]++;

@@ -133,9 +133,10 @@ ib_verbs_find_device(const char *name, struct ibv_device **devicep,
         ovs_strlcpy(dev_name, name, sizeof dev_name);
     }
 
+    /* NULL (ENOSYS) when the kernel has no RDMA user-space support. */
     struct ibv_device **list = ibv_get_device_list(&n);
     if (!list) {
-        return errno ? errno : ENODEV;
+        return ENODEV;
     }
     *listp = list;
 

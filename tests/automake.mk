@@ -238,7 +238,7 @@ check-verbs: all tests/verbs-bench tests/atconfig tests/atlocal $(TESTSUITE)
 	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
 	@rm -rf $(CHECK_VERBS_OUT) && mkdir -p $(CHECK_VERBS_OUT)
 	@status=0; \
-	EIPOIB_QEMU_RW=$(CHECK_VERBS_OUT) $(SHELL) $(srcdir)/tests/qemu/run-guest.sh \
+	EIPOIB_QEMU_RW=$(CHECK_VERBS_OUT) sh $(srcdir)/tests/qemu/run-guest.sh \
 	  $(QEMU_CACHE) /bin/sh $(abs_top_srcdir)/tests/verbs/guest-check.sh \
 	  '$(abs_top_srcdir)' '$(abs_top_builddir)' '$(CHECK_VERBS_OUT)' \
 	  '$(AUTOTEST_PATH)' $(TESTSUITEFLAGS) || status=$$?; \
@@ -254,7 +254,7 @@ check-verbs: all tests/verbs-bench tests/atconfig tests/atlocal $(TESTSUITE)
 VERBS_BENCH_COUNT = 100000
 bench-verbs: tests/verbs-bench
 	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
-	$(SHELL) $(srcdir)/tests/qemu/run-guest.sh $(QEMU_CACHE) /bin/sh -c \
+	sh $(srcdir)/tests/qemu/run-guest.sh $(QEMU_CACHE) /bin/sh -c \
 	  'sh $(abs_top_srcdir)/tests/verbs/setup-rxe.sh && \
 	   $(abs_top_builddir)/tests/verbs-bench rxe0 rxe1 $(VERBS_BENCH_COUNT) 1024 && \
 	   $(abs_top_builddir)/tests/verbs-bench rxe0 rxe1 $(VERBS_BENCH_COUNT) 64'
