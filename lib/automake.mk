@@ -51,12 +51,14 @@ lib_libeipoib_la_SOURCES += \
 # when configure finds libibverbs and librdmacm (EIPOIB_CHECK_VERBS).
 EXTRA_DIST += \
 	lib/ib-transport-verbs.c \
+	lib/ib-verbs-ah.c \
 	lib/ib-verbs-device.c \
 	lib/ib-verbs.h
 if HAVE_VERBS
 AM_CPPFLAGS += -DEIPOIB_HAVE_VERBS
 lib_libeipoib_la_SOURCES += \
 	lib/ib-transport-verbs.c \
+	lib/ib-verbs-ah.c \
 	lib/ib-verbs-device.c \
 	lib/ib-verbs.h
 lib_libeipoib_la_LIBADD = $(VERBS_LIBS)

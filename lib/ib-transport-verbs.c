@@ -109,6 +109,11 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define VERBS_PATH_TTL_MS 60000
 #define VERBS_CM_TIMEOUT_MS 2000
 
+/* Multicast groups and unicast paths a port keeps at most (joins on behalf
+ * of VMs are bounded by the provider; these bound what sends create). */
+#define VERBS_GROUPS_MAX 2048
+#define VERBS_PATHS_MAX 4096
+
 /* Completion events acknowledged in bulk (ibv_ack_cq_events takes a
  * mutex). */
 #define VERBS_ACK_BATCH 64
@@ -120,8 +125,6 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
     VERBS_COUNTER(RX_BYTES, "rx-bytes")                                 \
     VERBS_COUNTER(ACTIVATIONS, "activations")                           \
     VERBS_COUNTER(ASYNC_EVENTS, "async-events")                         \
-    VERBS_COUNTER(AH_CREATED, "ah-created")                             \
-    VERBS_COUNTER(AH_EVICTED, "ah-evicted")                             \
     VERBS_COUNTER(AH_FAILURES, "ah-failures")                           \
     VERBS_COUNTER(PATH_QUERIES, "path-queries")                         \
     VERBS_COUNTER(PATH_FAILURES, "path-failures")                       \
@@ -210,22 +213,6 @@ struct verbs_membership {
     bool attached;              /* QP attached (full members). */
 };
 
-/* A cached address handle for a unicast destination. */
-struct verbs_ah_key {
-    struct ipoib_gid dgid;
-    uint16_t dlid;
-    uint8_t sl;
-    uint8_t global;
-};
-
-struct verbs_ah {
-    struct hmap_node node;      /* In 'ahs', by key. */
-    struct ovs_list lru_node;   /* In 'ah_lru', most recent first. */
-    struct verbs_ah_key key;
-    struct ibv_ah *ah;
-    unsigned int n_outstanding; /* Posted sends not completed yet. */
-};
-
 struct verbs_endpoint {
     struct ib_endpoint up;
     struct ovs_list node;       /* In 'endpoints'. */
@@ -244,7 +231,7 @@ struct verbs_endpoint {
 
 /* What a send buffer is in use for. */
 struct verbs_tx_slot {
-    struct verbs_ah *ah;        /* Cached AH the send holds, or NULL. */
+    struct ib_verbs_ah *ah;        /* Cached AH the send holds, or NULL. */
     struct verbs_endpoint *ep;  /* Sending endpoint, NULL once gone. */
 };
 
@@ -299,8 +286,7 @@ struct verbs_port {
     struct hmap qps;
     struct hmap groups;
     struct hmap paths;
-    struct hmap ahs;
-    struct ovs_list ah_lru;
+    struct ib_verbs_ah_cache ahs;
 
     uint64_t counters[VERBS_N_COUNTERS];
     uint64_t wc_errors[2][VERBS_N_WC_STATUS];   /* [0] tx, [1] rx. */
@@ -358,89 +344,6 @@ static uint8_t *
 tx_slot(const struct verbs_port *vp, size_t i)
 {
     return vp->region + (VERBS_N_RX + i) * vp->slot_size;
-}
-
-/* ------------------------------------------------------------------ */
-/* Address handles. */
-
-static void
-ah_destroy(struct verbs_port *vp, struct verbs_ah *a)
-{
-    hmap_remove(&vp->ahs, &a->node);
-    ovs_list_remove(&a->lru_node);
-    ibv_destroy_ah(a->ah);
-    free(a);
-}
-
-/* Fills 'attr' for a send to 'dgid' (and, on IB, 'dlid'/'sl'). */
-static void
-ah_attr_init(const struct verbs_port *vp, const struct ipoib_gid *dgid,
-             uint16_t dlid, uint8_t sl, bool global, struct ibv_ah_attr *attr)
-{
-    memset(attr, 0, sizeof *attr);
-    attr->port_num = vp->port_num;
-    attr->dlid = dlid;
-    attr->sl = sl;
-    if (global || vp->is_roce) {
-        attr->is_global = 1;
-        memcpy(attr->grh.dgid.raw, dgid->b, sizeof dgid->b);
-        attr->grh.sgid_index = 0;
-        attr->grh.hop_limit = vp->is_roce ? 1 : 0xff;
-    }
-}
-
-/* Returns a cached AH for a unicast destination, creating it if needed
- * (evicting the least recently used idle one beyond VERBS_AH_CACHE_MAX). */
-static struct verbs_ah *
-ah_get(struct verbs_port *vp, const struct ipoib_gid *dgid, uint16_t dlid,
-       uint8_t sl)
-{
-    struct verbs_ah_key key;
-    struct verbs_ah *a;
-
-    memset(&key, 0, sizeof key);
-    key.dgid = *dgid;
-    key.dlid = dlid;
-    key.sl = sl;
-    key.global = vp->is_roce;
-    uint32_t hash = hash_bytes(&key, sizeof key, 0);
-    HMAP_FOR_EACH_WITH_HASH (a, node, hash, &vp->ahs) {
-        if (!memcmp(&a->key, &key, sizeof key)) {
-            ovs_list_remove(&a->lru_node);
-            ovs_list_push_front(&vp->ah_lru, &a->lru_node);
-            return a;
-        }
-    }
-
-    if (hmap_count(&vp->ahs) >= VERBS_AH_CACHE_MAX) {
-        struct verbs_ah *victim;
-        LIST_FOR_EACH_REVERSE (victim, lru_node, &vp->ah_lru) {
-            if (!victim->n_outstanding) {
-                ah_destroy(vp, victim);
-                vp->counters[VERBS_AH_EVICTED]++;
-                break;
-            }
-        }
-    }
-
-    struct ibv_ah_attr attr;
-    ah_attr_init(vp, dgid, dlid, sl, false, &attr);
-    struct ibv_ah *ah = ibv_create_ah(vp->pd, &attr);
-    if (!ah) {
-        char s[IPOIB_GID_STRLEN];
-        VLOG_WARN_RL(&rl, "%s: cannot create address handle for %s (%s)",
-                     vp->up.name, ipoib_gid_format(dgid, s),
-                     ovs_strerror(errno));
-        vp->counters[VERBS_AH_FAILURES]++;
-        return NULL;
-    }
-    a = xzalloc(sizeof *a);
-    a->key = key;
-    a->ah = ah;
-    hmap_insert(&vp->ahs, &a->node, hash);
-    ovs_list_push_front(&vp->ah_lru, &a->lru_node);
-    vp->counters[VERBS_AH_CREATED]++;
-    return a;
 }
 
 /* ------------------------------------------------------------------ */
@@ -504,7 +407,7 @@ poll_send_cq(struct verbs_port *vp)
  * Returns false (counted) if it cannot. */
 static bool
 queue_send(struct verbs_port *vp, struct verbs_endpoint *ep,
-           struct ibv_ah *ah, struct verbs_ah *a, uint32_t dst_qpn,
+           struct ibv_ah *ah, struct ib_verbs_ah *a, uint32_t dst_qpn,
            const void *data, size_t size)
 {
     if (!vp->n_tx_free) {
@@ -651,7 +554,8 @@ path_release(struct verbs_port *vp, struct verbs_path *p)
     struct verbs_held *h;
 
     LIST_FOR_EACH_POP (h, node, &p->held) {
-        struct verbs_ah *a = ah_get(vp, &p->dgid, p->dlid, p->sl);
+        struct ib_verbs_ah *a = ib_verbs_ah_get(&vp->ahs, &p->dgid, p->dlid,
+                                                p->sl);
         if (a) {
             queue_send(vp, h->ep, a->ah, a, h->dst_qpn, h->data, h->size);
         } else {
@@ -842,7 +746,8 @@ group_joined_ib(struct verbs_port *vp, struct verbs_group *g,
         ibv_destroy_ah(g->ah);
     }
     struct ibv_ah_attr attr;
-    ah_attr_init(vp, &g->mgid, g->mlid, g->sl, true, &attr);
+    ib_verbs_ah_attr_init(&attr, vp->port_num, vp->is_roce, &g->mgid,
+                          g->mlid, g->sl, true);
     g->ah = ibv_create_ah(vp->pd, &attr);
     if (!g->ah) {
         vp->counters[VERBS_AH_FAILURES]++;
@@ -963,7 +868,8 @@ group_join_roce(struct verbs_port *vp, struct verbs_group *g)
 {
     if (!g->ah) {
         struct ibv_ah_attr attr;
-        ah_attr_init(vp, &g->mgid, 0, 0, true, &attr);
+        ib_verbs_ah_attr_init(&attr, vp->port_num, true, &g->mgid, 0, 0,
+                              true);
         g->ah = ibv_create_ah(vp->pd, &attr);
         if (!g->ah) {
             char s[IPOIB_GID_STRLEN];
@@ -1276,17 +1182,14 @@ verbs_recv(struct ib_port *port, struct ib_recv *recvs, size_t max,
     struct verbs_port *vp = verbs_port_cast(port);
     struct ibv_wc wcs[IB_RECV_BATCH];
     size_t slots[IB_RECV_BATCH];
+    size_t n_recv = 0;
 
-    drain_cq_events(vp);
-    int n_wc = ibv_poll_cq(vp->recv_cq, MIN(max, IB_RECV_BATCH), wcs);
-    if (n_wc <= 0 && !vp->armed) {
-        /* Arm, then look again: a completion that came in between would
-         * not signal. */
-        if (!ibv_req_notify_cq(vp->recv_cq, 0)) {
-            vp->armed = true;
-        }
-        n_wc = ibv_poll_cq(vp->recv_cq, MIN(max, IB_RECV_BATCH), wcs);
+    /* Busy polling (PMD threads) never arms the CQ, so it makes no
+     * system call here. */
+    if (vp->armed) {
+        drain_cq_events(vp);
     }
+    int n_wc = ibv_poll_cq(vp->recv_cq, MIN(max, IB_RECV_BATCH), wcs);
     if (n_wc < 0) {
         return EIO;
     }
@@ -1303,15 +1206,18 @@ verbs_recv(struct ib_port *port, struct ib_recv *recvs, size_t max,
             }
             continue;
         }
-        if (recv_one(vp, wc, &recvs[*n])) {
-            (*n)++;
+        if (recv_one(vp, wc, &recvs[n_recv])) {
+            n_recv++;
         }
     }
-    post_recvs(vp, slots, n_wc);
+    if (n_wc > 0) {
+        post_recvs(vp, slots, n_wc);
+    }
 
     /* Reap send completions here too, so buffers come back while busy. */
     poll_send_cq(vp);
-    return *n ? 0 : EAGAIN;
+    *n = n_recv;
+    return n_recv ? 0 : EAGAIN;
 }
 
 static void
@@ -1322,6 +1228,11 @@ verbs_recv_wait(struct ib_port *port)
     if (vp->armed) {
         poll_fd_wait(vp->channel->fd, POLLIN);
     } else {
+        /* Arm, then poll once more: a completion that came in before the
+         * arming would not signal. */
+        if (!ibv_req_notify_cq(vp->recv_cq, 0)) {
+            vp->armed = true;
+        }
         poll_immediate_wake();
     }
 }
@@ -1455,18 +1366,14 @@ static int
 verbs_open(const struct ib_transport_class *class, const char *name,
            const struct ib_port_options *options, struct ib_port **portp)
 {
-    struct ibv_device **list = NULL;
-    struct ibv_device *device;
+    struct ibv_context *ctx;
     int port_num;
     int error;
 
-    error = ib_verbs_find_device(name, &device, &port_num, &list);
+    error = ib_verbs_open_device(name, &ctx, &port_num);
     if (error) {
         VLOG_WARN("%s: no RDMA device or port by this name (%s)", name,
                   ovs_strerror(error));
-        if (list) {
-            ibv_free_device_list(list);
-        }
         return error;
     }
 
@@ -1478,23 +1385,14 @@ verbs_open(const struct ib_transport_class *class, const char *name,
     if (!vp->options.pkey) {
         vp->options.pkey = IPOIB_PKEY_DEFAULT;
     }
-    vp->dev_name = xstrdup(ibv_get_device_name(device));
+    vp->dev_name = xstrdup(ibv_get_device_name(ctx->device));
     vp->port_num = port_num;
     vp->mcast_sock = -1;
     ovs_list_init(&vp->endpoints);
     hmap_init(&vp->qps);
     hmap_init(&vp->groups);
     hmap_init(&vp->paths);
-    hmap_init(&vp->ahs);
-    ovs_list_init(&vp->ah_lru);
-    vp->ctx = ibv_open_device(device);
-    ibv_free_device_list(list);
-    if (!vp->ctx) {
-        error = errno ? errno : ENODEV;
-        VLOG_WARN("%s: cannot open %s (%s)", name, vp->dev_name,
-                  ovs_strerror(error));
-        goto error;
-    }
+    vp->ctx = ctx;
     set_nonblocking(vp->ctx->async_fd);
 
     struct ibv_port_attr pa;
@@ -1510,6 +1408,11 @@ verbs_open(const struct ib_transport_class *class, const char *name,
     size_t region_size = (VERBS_N_RX + VERBS_N_TX) * vp->slot_size;
     vp->region = xmalloc_pagealign(region_size);
     vp->pd = ibv_alloc_pd(vp->ctx);
+    if (vp->pd) {
+        ib_verbs_ah_cache_init(&vp->ahs, vp->pd, port_num,
+                               pa.link_layer == IBV_LINK_LAYER_ETHERNET,
+                               VERBS_AH_CACHE_MAX);
+    }
     vp->mr = vp->pd ? ibv_reg_mr(vp->pd, vp->region, region_size,
                                  IBV_ACCESS_LOCAL_WRITE) : NULL;
     vp->channel = vp->mr ? ibv_create_comp_channel(vp->ctx) : NULL;
@@ -1586,7 +1489,6 @@ verbs_close(struct ib_port *port)
     struct verbs_endpoint *ep;
     struct verbs_group *g;
     struct verbs_path *p;
-    struct verbs_ah *a;
 
     LIST_FOR_EACH_SAFE (ep, node, &vp->endpoints) {
         verbs_endpoint_destroy(&ep->up);
@@ -1601,8 +1503,8 @@ verbs_close(struct ib_port *port)
         }
         free(p);
     }
-    HMAP_FOR_EACH_SAFE (a, node, &vp->ahs) {
-        ah_destroy(vp, a);
+    if (vp->pd) {
+        ib_verbs_ah_cache_destroy(&vp->ahs);
     }
     if (vp->cm_channel) {
         rdma_destroy_event_channel(vp->cm_channel);
@@ -1638,7 +1540,6 @@ verbs_close(struct ib_port *port)
     hmap_destroy(&vp->qps);
     hmap_destroy(&vp->groups);
     hmap_destroy(&vp->paths);
-    hmap_destroy(&vp->ahs);
     free(vp->dev_name);
     free(vp->up.name);
     free(vp);
@@ -1922,6 +1823,8 @@ verbs_leave(struct ib_endpoint *ep_, const struct ipoib_gid *mgid)
 /* ------------------------------------------------------------------ */
 /* Sending. */
 
+/* Returns the path to 'dgid', creating it (within VERBS_PATHS_MAX), or
+ * NULL if there is no room. */
 static struct verbs_path *
 path_get(struct verbs_port *vp, const struct ipoib_gid *dgid)
 {
@@ -1932,6 +1835,22 @@ path_get(struct verbs_port *vp, const struct ipoib_gid *dgid)
         if (gid_equals(&p->dgid, dgid)) {
             return p;
         }
+    }
+    if (hmap_count(&vp->paths) >= VERBS_PATHS_MAX) {
+        /* Make room by forgetting an idle path (it is queried again if
+         * needed); none if every one is busy. */
+        struct verbs_path *victim = NULL, *iter;
+        HMAP_FOR_EACH (iter, node, &vp->paths) {
+            if (!iter->query && ovs_list_is_empty(&iter->held)) {
+                victim = iter;
+                break;
+            }
+        }
+        if (!victim) {
+            return NULL;
+        }
+        hmap_remove(&vp->paths, &victim->node);
+        free(victim);
     }
     p = xzalloc(sizeof *p);
     p->dgid = *dgid;
@@ -1953,6 +1872,10 @@ send_one(struct verbs_port *vp, struct verbs_endpoint *ep,
         struct verbs_group *g = group_find(vp, &dgid);
         if (!g) {
             /* A send to a group nobody here joined: join send-only. */
+            if (hmap_count(&vp->groups) >= VERBS_GROUPS_MAX) {
+                vp->counters[VERBS_TX_DROP_NO_GROUP]++;
+                return false;
+            }
             g = group_get(vp, &dgid);
             group_join(vp, g);
         }
@@ -1967,12 +1890,16 @@ send_one(struct verbs_port *vp, struct verbs_endpoint *ep,
         return false;
     }
 
-    struct verbs_ah *a;
+    struct ib_verbs_ah *a;
     if (vp->is_roce) {
         /* No LIDs, no SA: the GID is the path. */
-        a = ah_get(vp, &dgid, 0, 0);
+        a = ib_verbs_ah_get(&vp->ahs, &dgid, 0, 0);
     } else {
         struct verbs_path *p = path_get(vp, &dgid);
+        if (!p) {
+            vp->counters[VERBS_TX_DROP_NO_PATH]++;
+            return false;
+        }
         if (!p->resolved) {
             if (!p->query && time_msec() < p->retry_after) {
                 vp->counters[VERBS_TX_DROP_NO_PATH]++;
@@ -1985,7 +1912,7 @@ send_one(struct verbs_port *vp, struct verbs_endpoint *ep,
             }
             return held && (p->query || p->resolved);
         }
-        a = ah_get(vp, &dgid, p->dlid, p->sl);
+        a = ib_verbs_ah_get(&vp->ahs, &dgid, p->dlid, p->sl);
     }
     if (!a) {
         vp->counters[VERBS_TX_DROP_NO_AH]++;
@@ -2041,14 +1968,19 @@ verbs_get_counters(const struct ib_port *port, struct ib_counter **countersp,
                    size_t *n)
 {
     const struct verbs_port *vp = verbs_port_cast(port);
-    struct ib_counter *c = xmalloc((VERBS_N_COUNTERS + 2 * VERBS_N_WC_STATUS)
-                                   * sizeof *c);
+    struct ib_counter *c = xmalloc((VERBS_N_COUNTERS + 2
+                                    + 2 * VERBS_N_WC_STATUS) * sizeof *c);
     size_t k = 0;
 
     for (size_t i = 0; i < VERBS_N_COUNTERS; i++) {
         c[k].name = verbs_counter_names[i];
         c[k++].value = vp->counters[i];
     }
+    c[k].name = "ah-created";
+    c[k++].value = vp->ahs.n_created;
+    c[k].name = "ah-evicted";
+    c[k++].value = vp->ahs.n_evicted;
+    c[VERBS_AH_FAILURES].value += vp->ahs.n_failures;
     for (int dir = 0; dir < 2; dir++) {
         for (int s = 0; s < VERBS_N_WC_STATUS; s++) {
             if (vp->wc_errors[dir][s]) {
@@ -2072,10 +2004,10 @@ verbs_format(const struct ib_port *port, struct ds *s)
                   "%s, sm lid %"PRIu16"\n", vp->dev_name, vp->port_num,
                   vp->is_roce ? "RoCE" : "InfiniBand", vp->pkey_index,
                   vp->pkey_found ? "" : " (P_Key not in table)", vp->sm_lid);
-    ds_put_format(s, "  buffers: rx posted %"PRIuSIZE"/%d, tx free %"
-                  PRIuSIZE"/%d, address handles %"PRIuSIZE"\n",
+    ds_put_format(s, "  buffers: rx posted %"PRIuSIZE" of %d, tx free %"
+                  PRIuSIZE" of %d, address handles %"PRIuSIZE"\n",
                   vp->rx_posted, VERBS_N_RX, vp->n_tx_free, VERBS_N_TX,
-                  hmap_count(&vp->ahs));
+                  hmap_count(&vp->ahs.ahs));
     LIST_FOR_EACH (ep, node, &vp->endpoints) {
         const struct verbs_membership *m;
 

@@ -107,17 +107,12 @@ port_is_netdev(struct ibv_context *ctx, const char *dev_name, int port,
     return false;
 }
 
-int
-ib_verbs_find_device(const char *name, struct ibv_device **devicep,
-                     int *portp, struct ibv_device ***listp)
+/* Finds the device and port 'name' designates in 'list' (of 'n'). */
+static struct ibv_device *
+find_device(struct ibv_device **list, int n, const char *name, int *portp)
 {
     char dev_name[IBV_SYSFS_NAME_MAX + 1];
     int port = 0;
-    int n;
-
-    *devicep = NULL;
-    *portp = 0;
-    *listp = NULL;
 
     /* "DEV:PORT" or "DEV". */
     const char *colon = strrchr(name, ':');
@@ -127,28 +122,19 @@ ib_verbs_find_device(const char *name, struct ibv_device **devicep,
         dev_name[colon - name] = '\0';
         port = atoi(colon + 1);
         if (port < 1 || port > 255) {
-            return EINVAL;
+            return NULL;
         }
     } else {
         ovs_strlcpy(dev_name, name, sizeof dev_name);
     }
-
-    /* NULL (ENOSYS) when the kernel has no RDMA user-space support. */
-    struct ibv_device **list = ibv_get_device_list(&n);
-    if (!list) {
-        return ENODEV;
-    }
-    *listp = list;
-
     for (int i = 0; i < n; i++) {
         if (!strcmp(ibv_get_device_name(list[i]), dev_name)) {
-            *devicep = list[i];
             *portp = port ? port : 1;
-            return 0;
+            return list[i];
         }
     }
     if (port) {
-        return ENODEV;
+        return NULL;
     }
 
     /* A network device: RoCE netdev, or IPoIB netdev (by its GID). */
@@ -157,6 +143,7 @@ ib_verbs_find_device(const char *name, struct ibv_device **devicep,
     for (int i = 0; i < n; i++) {
         struct ibv_context *ctx = ibv_open_device(list[i]);
         struct ibv_device_attr attr;
+        struct ibv_device *found = NULL;
 
         if (!ctx) {
             continue;
@@ -165,30 +152,58 @@ ib_verbs_find_device(const char *name, struct ibv_device **devicep,
             for (int p = 1; p <= attr.phys_port_cnt; p++) {
                 if (port_is_netdev(ctx, ibv_get_device_name(list[i]), p,
                                    name, is_ipoib ? gid : NULL)) {
-                    *devicep = list[i];
+                    found = list[i];
                     *portp = p;
                     break;
                 }
             }
         }
         ibv_close_device(ctx);
-        if (*devicep) {
-            return 0;
+        if (found) {
+            return found;
         }
     }
-    return ENODEV;
+    return NULL;
+}
+
+int
+ib_verbs_open_device(const char *name, struct ibv_context **ctxp,
+                     int *portp)
+{
+    int n;
+
+    *ctxp = NULL;
+    *portp = 0;
+
+    /* NULL (ENOSYS) when the kernel has no RDMA user-space support. */
+    struct ibv_device **list = ibv_get_device_list(&n);
+    if (!list) {
+        return ENODEV;
+    }
+
+    int error = 0;
+    struct ibv_device *device = find_device(list, n, name, portp);
+    if (!device) {
+        error = ENODEV;
+    } else {
+        *ctxp = ibv_open_device(device);
+        if (!*ctxp) {
+            error = errno ? errno : ENODEV;
+        }
+    }
+    ibv_free_device_list(list);
+    return error;
 }
 
 bool
 ib_verbs_name_is_rdma(const char *name)
 {
-    struct ibv_device **list;
-    struct ibv_device *device;
+    struct ibv_context *ctx;
     int port;
 
-    int error = ib_verbs_find_device(name, &device, &port, &list);
-    if (list) {
-        ibv_free_device_list(list);
+    if (ib_verbs_open_device(name, &ctx, &port)) {
+        return false;
     }
-    return !error;
+    ibv_close_device(ctx);
+    return true;
 }
