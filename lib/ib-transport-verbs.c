@@ -1060,11 +1060,9 @@ endpoint_by_qpn(const struct verbs_port *vp, uint32_t qpn)
     return NULL;
 }
 
-/* Reads the source and destination GIDs from the 40 bytes in front of a
- * UD datagram: an IB GRH (or RoCE v2 IPv6 header: same offsets), or, for
- * RoCE v2 over IPv4, an IPv4 header in its last 20 bytes. */
-static void
-parse_grh(const uint8_t *grh, struct ipoib_gid *sgid, struct ipoib_gid *dgid)
+void
+ib_verbs_parse_grh(const uint8_t *grh, struct ipoib_gid *sgid,
+                   struct ipoib_gid *dgid)
 {
     if (grh[0] >> 4 != 6 && grh[20] >> 4 == 4) {
         static const uint8_t v4mapped[12] = {
@@ -1127,7 +1125,7 @@ recv_one(struct verbs_port *vp, const struct ibv_wc *wc, struct ib_recv *r)
     memset(r, 0, sizeof *r);
     r->has_grh = (wc->wc_flags & IBV_WC_GRH) != 0;
     if (r->has_grh) {
-        parse_grh(buf, &r->sgid, &r->dgid);
+        ib_verbs_parse_grh(buf, &r->sgid, &r->dgid);
     }
     r->src_qpn = wc->src_qp & IPOIB_QPN_MASK;
     r->slid = vp->is_roce ? 0 : wc->slid;

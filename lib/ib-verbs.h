@@ -50,6 +50,13 @@ int ib_verbs_open_device(const char *name, struct ibv_context **ctxp,
 /* True if 'name' designates an RDMA port (as above). */
 bool ib_verbs_name_is_rdma(const char *name);
 
+/* Reads the source and destination GIDs from the 40 bytes that precede a
+ * received UD datagram: an IB GRH (or RoCE v2's IPv6 header: the same
+ * offsets), or, for RoCE v2 over IPv4, the IPv4 header in its last 20 bytes
+ * (the GIDs are then IPv4-mapped). */
+void ib_verbs_parse_grh(const uint8_t *grh, struct ipoib_gid *sgid,
+                        struct ipoib_gid *dgid);
+
 /* Address handles.
  *
  * Fills 'attr' for sends from port 'port_num' to 'dgid' (and, on IB, LID

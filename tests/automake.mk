@@ -220,6 +220,7 @@ qemu-prepare:
 # tests/verbs/ sets up rxe0/rxe1 there; tests/verbs-bench measures UD
 # messages per second and allocations per datagram through the backend.
 TESTSUITE_AT += tests/scenarios.at
+tests_eipoib_test_SOURCES += tests/test-verbs.c
 EXTRA_DIST += tests/verbs/setup-rxe.sh
 if HAVE_VERBS
 noinst_PROGRAMS += tests/verbs-bench
