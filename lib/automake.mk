@@ -51,3 +51,19 @@ lib_libeipoib_la_SOURCES += \
 lib_libeipoib_la_SOURCES += \
 	lib/eipoib-kdev.c \
 	lib/eipoib-kdev.h
+# The rdma-core ("verbs") IB transport, for real HCAs and Soft-RoCE; built
+# when configure finds libibverbs and librdmacm (EIPOIB_CHECK_VERBS).
+EXTRA_DIST += \
+	lib/ib-transport-verbs.c \
+	lib/ib-verbs-ah.c \
+	lib/ib-verbs-device.c \
+	lib/ib-verbs.h
+if HAVE_VERBS
+AM_CPPFLAGS += -DEIPOIB_HAVE_VERBS
+lib_libeipoib_la_SOURCES += \
+	lib/ib-transport-verbs.c \
+	lib/ib-verbs-ah.c \
+	lib/ib-verbs-device.c \
+	lib/ib-verbs.h
+lib_libeipoib_la_LIBADD = $(VERBS_LIBS)
+endif

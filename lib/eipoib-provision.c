@@ -158,7 +158,8 @@ provision_vif_compare(const void *a_, const void *b_)
 static bool
 is_eipoib_iface(const struct ovsrec_interface *iface)
 {
-    return !strcmp(iface->type, "eipoib");
+    return (!strcmp(iface->type, "eipoib")
+            || !strcmp(iface->type, "eipoib-pmd"));
 }
 
 /* The vifs of the VM interfaces of 'br'. */

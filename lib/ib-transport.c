@@ -40,6 +40,9 @@ ib_transport_initialize(void)
 
     if (ovsthread_once_start(&once)) {
         ib_transport_register(&ib_transport_soft_class);
+#ifdef EIPOIB_HAVE_VERBS
+        ib_transport_register(&ib_transport_verbs_class);
+#endif
         ovsthread_once_done(&once);
     }
 }

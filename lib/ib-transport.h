@@ -267,5 +267,8 @@ const struct ib_transport_class *ib_transport_lookup(const char *type);
 
 /* Built-in backends. */
 extern const struct ib_transport_class ib_transport_soft_class;
+#ifdef EIPOIB_HAVE_VERBS
+extern const struct ib_transport_class ib_transport_verbs_class;
+#endif
 
 #endif /* ib-transport.h */

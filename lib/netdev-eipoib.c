@@ -53,6 +53,9 @@
 #include "eipoib-xlate.h"
 #include "hash.h"
 #include "ib-transport.h"
+#ifdef EIPOIB_HAVE_VERBS
+#include "ib-verbs.h"
+#endif
 #include "ipoib.h"
 #include "netdev-provider.h"
 #include "openvswitch/dynamic-string.h"
@@ -193,6 +196,7 @@ static struct ovs_list eipoib_list OVS_GUARDED_BY(eipoib_list_mutex)
     = OVS_LIST_INITIALIZER(&eipoib_list);
 
 static const struct netdev_class netdev_eipoib_class;
+static struct netdev_class netdev_eipoib_pmd_class;
 
 /* Our GID until the transport reports one. */
 static const struct ipoib_gid no_gid;
@@ -200,7 +204,8 @@ static const struct ipoib_gid no_gid;
 static bool
 is_netdev_eipoib(const struct netdev *netdev)
 {
-    return netdev_get_class(netdev) == &netdev_eipoib_class;
+    return (netdev_get_class(netdev) == &netdev_eipoib_class
+            || netdev_get_class(netdev) == &netdev_eipoib_pmd_class);
 }
 
 static struct netdev_eipoib *
@@ -1341,12 +1346,13 @@ eipoib_parse_seconds(const struct smap *args, const char *key,
 /* Checks 'args' into 'cfg'.  Returns NULL, or a malloc()ed message saying
  * what is wrong or missing. */
 static char *
-eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
+eipoib_parse_config(const char *name, const struct smap *args,
+                    struct eipoib_config *cfg)
 {
     static const char *const known[] = {
         "transport", "fabric", "node", "pkey", "vlan-pkeys", "max-vifs",
         "vif-idle", "max-neighbors", "neighbor-idle", "max-mcast-groups",
-        "learning",
+        "learning", "device",
     };
     const struct smap_node *node;
     char *error;
@@ -1372,6 +1378,25 @@ eipoib_parse_config(const struct smap *args, struct eipoib_config *cfg)
         && strcmp(cfg->transport, "verbs")) {
         return xasprintf("options:transport=%s is not a transport "
                          "(use \"soft\" or \"verbs\")", cfg->transport);
+    }
+    /* The verbs transport's port is options:device, by default the
+     * interface's own name (an IPoIB netdev, "mlx5_0:1", "rxe0"...); it is
+     * the default transport when that names an RDMA port. */
+    const char *device = smap_get(args, "device");
+#ifdef EIPOIB_HAVE_VERBS
+    if (!cfg->transport && !cfg->fabric
+        && ib_verbs_name_is_rdma(device ? device : name)) {
+        cfg->transport = "verbs";
+    }
+#endif
+    if (cfg->transport && !strcmp(cfg->transport, "verbs")) {
+        if (cfg->fabric) {
+            return xstrdup("options:fabric is for the soft transport; "
+                           "transport=verbs takes options:device");
+        }
+        cfg->fabric = device ? device : name;
+    } else if (device) {
+        return xstrdup("options:device is for transport=verbs");
     }
     if (!cfg->transport && !cfg->fabric) {
         return xstrdup("no IB transport: set options:fabric=unix:PATH "
@@ -1437,7 +1462,7 @@ static bool
 eipoib_config_changes_ports(const struct smap *a, const struct smap *b)
 {
     static const char *const keys[] = {
-        "transport", "fabric", "node", "pkey", "vlan-pkeys",
+        "transport", "fabric", "node", "pkey", "vlan-pkeys", "device",
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -1518,7 +1543,7 @@ netdev_eipoib_set_config(struct netdev *netdev, const struct smap *args,
 {
     struct netdev_eipoib *dev = netdev_eipoib_cast(netdev);
     struct eipoib_config cfg;
-    char *error = eipoib_parse_config(args, &cfg);
+    char *error = eipoib_parse_config(netdev_get_name(netdev), args, &cfg);
 
     if (error) {
         VLOG_WARN("%s: %s", netdev_get_name(netdev), error);
@@ -1873,6 +1898,33 @@ eipoib_show_neighbors(struct netdev_eipoib *dev, struct ds *ds)
     eipoib_tables_for_each_neighbor(dev->tables, eipoib_show_neighbor, ds);
 }
 
+/* The IB ports under 'dev' as their transport sees them: device, QPs,
+ * groups, and every nonzero counter (errors and drops by reason). */
+static void
+eipoib_show_transport(struct netdev_eipoib *dev, struct ds *ds)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_part *part;
+
+    ds_put_format(ds, "%s:\n", netdev_get_name(&dev->up));
+    HMAP_FOR_EACH (part, node, &dev->parts) {
+        struct ib_counter *c;
+        size_t n;
+
+        ds_put_format(ds, "vlan %"PRIu16" ", part->vlan);
+        ib_port_format(part->port, ds);
+        ib_port_get_counters(part->port, &c, &n);
+        ds_put_cstr(ds, "  counters:");
+        for (size_t i = 0; i < n; i++) {
+            if (c[i].value) {
+                ds_put_format(ds, " %s=%"PRIu64, c[i].name, c[i].value);
+            }
+        }
+        ds_put_char(ds, '\n');
+        free(c);
+    }
+}
+
 /* Runs "eipoib/CMD [PORT]": 'aux' is a function that does CMD for one port,
  * called for PORT or for every eipoib port. */
 static void
@@ -2048,6 +2100,13 @@ static const struct netdev_class netdev_eipoib_class = {
 OVS_CONSTRUCTOR(netdev_eipoib_register)
 {
     netdev_register_provider(&netdev_eipoib_class);
+    /* "eipoib-pmd": the same port, polled by PMD threads (busy polling,
+     * as netdev-afxdp's) instead of waiting on the transport's fds. */
+    netdev_eipoib_pmd_class = netdev_eipoib_class;
+    netdev_eipoib_pmd_class.type = "eipoib-pmd";
+    netdev_eipoib_pmd_class.is_pmd = true;
+    netdev_eipoib_pmd_class.rxq_wait = NULL;
+    netdev_register_provider(&netdev_eipoib_pmd_class);
     unixctl_command_register("eipoib/show", "[PORT]", 0, 1,
                              eipoib_unixctl_each, eipoib_show_one);
     unixctl_command_register("eipoib/neighbors", "[PORT]", 0, 1,
@@ -2058,4 +2117,6 @@ OVS_CONSTRUCTOR(netdev_eipoib_register)
                              eipoib_unixctl_del_vif, NULL);
     unixctl_command_register("eipoib/flush", "[PORT]", 0, 1,
                              eipoib_unixctl_each, eipoib_flush);
+    unixctl_command_register("eipoib/transport", "[PORT]", 0, 1,
+                             eipoib_unixctl_each, eipoib_show_transport);
 }

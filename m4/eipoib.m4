@@ -86,3 +86,37 @@ AC_DEFUN([EIPOIB_ENABLE_WERROR], [
   fi
   AC_SUBST([WERROR])
 ])
+
+dnl EIPOIB_CHECK_VERBS
+dnl
+dnl Looks for rdma-core's libibverbs and librdmacm (Debian's libibverbs-dev
+dnl and librdmacm-dev, which utilities/quickstart.sh installs).  With both,
+dnl the "verbs" IB transport (lib/ib-transport-verbs.c) is built, defines
+dnl EIPOIB_HAVE_VERBS and links VERBS_LIBS.  --disable-verbs leaves it out;
+dnl --enable-verbs makes a missing library an error.
+AC_DEFUN([EIPOIB_CHECK_VERBS], [
+  AC_ARG_ENABLE([verbs],
+    [AS_HELP_STRING([--disable-verbs],
+                    [do not build the rdma-core (verbs) IB transport])],
+    [], [enable_verbs=auto])
+  have_verbs=no
+  VERBS_LIBS=
+  if test "$enable_verbs" != no; then
+    have_verbs=yes
+    AC_CHECK_HEADER([infiniband/verbs.h], [], [have_verbs=no])
+    AC_CHECK_HEADER([rdma/rdma_cma.h], [], [have_verbs=no])
+    AC_CHECK_LIB([ibverbs], [ibv_create_srq], [:], [have_verbs=no])
+    AC_CHECK_LIB([rdmacm], [rdma_join_multicast_ex], [:], [have_verbs=no])
+    if test "$have_verbs" = yes; then
+      VERBS_LIBS="-lrdmacm -libverbs"
+    elif test "$enable_verbs" = yes; then
+      AC_MSG_ERROR([--enable-verbs needs libibverbs and librdmacm with their
+headers (Debian: libibverbs-dev librdmacm-dev; utilities/quickstart.sh installs them).])
+    fi
+  fi
+  AC_MSG_CHECKING([whether to build the verbs IB transport])
+  AC_MSG_RESULT([$have_verbs])
+  AC_SUBST([VERBS_LIBS])
+  AC_SUBST([HAVE_VERBS], [$have_verbs])
+  AM_CONDITIONAL([HAVE_VERBS], [test "$have_verbs" = yes])
+])

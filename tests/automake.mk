@@ -215,3 +215,52 @@ EXTRA_DIST += \
 qemu-prepare:
 	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
 .PHONY: qemu-prepare
+
+# The verbs IB transport on Soft-RoCE in a QEMU guest (tests/qemu/):
+# tests/verbs/ sets up rxe0/rxe1 there; tests/verbs-bench measures UD
+# messages per second and allocations per datagram through the backend.
+TESTSUITE_AT += tests/scenarios.at
+tests_eipoib_test_SOURCES += tests/test-verbs.c
+EXTRA_DIST += tests/verbs/setup-rxe.sh
+if HAVE_VERBS
+noinst_PROGRAMS += tests/verbs-bench
+tests_verbs_bench_SOURCES = tests/verbs-bench.c
+tests_verbs_bench_LDADD = lib/libeipoib.la $(OVS_LIBOPENVSWITCH)
+endif
+
+# make check-verbs: boots the QEMU guest (as root) and runs there the
+# testsuite's "verbs" tests on two Soft-RoCE ports, then verbs-bench.  The
+# guest's testsuite.log and test directories land in tests/check-verbs/.
+# Skipped, saying why, where QEMU cannot run (run-guest.sh exits 77).
+EXTRA_DIST += tests/verbs/guest-check.sh
+CHECK_VERBS_OUT = $(abs_top_builddir)/tests/check-verbs
+check-verbs: all tests/verbs-bench tests/atconfig tests/atlocal $(TESTSUITE)
+	@test "$(HAVE_VERBS)" = yes || { echo "check-verbs: configure did not find libibverbs and librdmacm" >&2; exit 1; }
+	@if test "`id -u`" != 0; then \
+	  echo "check-verbs: SKIPPED: QEMU's 9p root (and prepare.sh's apt) need root"; \
+	  exit 0; \
+	fi; \
+	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE) || exit 1; \
+	rm -rf $(CHECK_VERBS_OUT) && mkdir -p $(CHECK_VERBS_OUT) || exit 1; \
+	status=0; \
+	EIPOIB_QEMU_RW=$(CHECK_VERBS_OUT) sh $(srcdir)/tests/qemu/run-guest.sh \
+	  $(QEMU_CACHE) /bin/sh $(abs_top_srcdir)/tests/verbs/guest-check.sh \
+	  '$(abs_top_srcdir)' '$(abs_top_builddir)' '$(CHECK_VERBS_OUT)' \
+	  '$(AUTOTEST_PATH)' $(TESTSUITEFLAGS) || status=$$?; \
+	if test $$status = 77; then \
+	  echo "check-verbs: SKIPPED: QEMU cannot run here (see above)"; \
+	  exit 0; \
+	fi; \
+	echo "check-verbs: guest exited $$status; logs in $(CHECK_VERBS_OUT)"; \
+	exit $$status
+
+# UD messages per second (TCG: a functional figure, not a performance one)
+# and allocations per datagram, through the verbs backend on Soft-RoCE.
+VERBS_BENCH_COUNT = 100000
+bench-verbs: tests/verbs-bench
+	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
+	sh $(srcdir)/tests/qemu/run-guest.sh $(QEMU_CACHE) /bin/sh -c \
+	  'sh $(abs_top_srcdir)/tests/verbs/setup-rxe.sh && \
+	   $(abs_top_builddir)/tests/verbs-bench rxe0 rxe1 $(VERBS_BENCH_COUNT) 1024 && \
+	   $(abs_top_builddir)/tests/verbs-bench rxe0 rxe1 $(VERBS_BENCH_COUNT) 64'
+.PHONY: check-verbs bench-verbs

@@ -25,7 +25,8 @@ say() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 PACKAGES="openvswitch-source autoconf automake libtool make gcc
   pkg-config libssl-dev libcap-ng-dev libunbound-dev python3 python3-scapy
   tshark iproute2 iputils-ping clang libclang-rt-14-dev netcat-openbsd
-  valgrind iperf3 dnsmasq-base busybox-static ethtool procps"
+  valgrind iperf3 dnsmasq-base busybox-static ethtool procps
+  libibverbs-dev librdmacm-dev ibverbs-providers"
 
 install_packages() {
     missing=
