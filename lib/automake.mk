@@ -19,6 +19,8 @@ lib_libeipoib_la_SOURCES = \
 	lib/eipoib-xlate.c \
 	lib/eipoib-xlate.h \
 	lib/eipoib-csum.h \
+	lib/eipoib-announce.c \
+	lib/eipoib-announce.h \
 	lib/ipoib.c \
 	lib/ipoib.h
 

@@ -203,3 +203,9 @@ EXTRA_DIST += tests/mcast-vectors.py
 
 # eipoib(7), checked against the code by tests/docs.at.
 TESTSUITE_AT += tests/docs.at
+
+# Hostile VMs and fabric peers, floods (tests/hostile.at); restarts, and
+# the announcements on the VMs' behalf that follow them (tests/restart.at,
+# lib/eipoib-announce).
+TESTSUITE_AT += tests/hostile.at tests/restart.at
+tests_eipoib_test_SOURCES += tests/test-announce.c
