@@ -21,6 +21,8 @@ lib_libeipoib_la_SOURCES = \
 	lib/eipoib-csum.h \
 	lib/eipoib-announce.c \
 	lib/eipoib-announce.h \
+	lib/eipoib-state.c \
+	lib/eipoib-state.h \
 	lib/ipoib.c \
 	lib/ipoib.h
 
