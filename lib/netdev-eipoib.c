@@ -1979,6 +1979,14 @@ eipoib_show_one(struct netdev_eipoib *dev, struct ds *ds)
 
     ds_put_format(ds, "  neighbors: %"PRIuSIZE"\n",
                   eipoib_tables_n_neighbors(dev->tables));
+    /* Table limits at work (shown once they are): packets from peers not
+     * stored still go through, under their LID-form REMAC. */
+    struct eipoib_tables_stats ts;
+    eipoib_tables_get_stats(dev->tables, &ts);
+    if (ts.neighbors_refused) {
+        ds_put_format(ds, "  neighbors refused (table full): %"PRIu64"\n",
+                      ts.neighbors_refused);
+    }
 
     struct eipoib_mcast_stats ms;
     eipoib_mcast_get_stats(dev->mcast, &ms);
