@@ -1296,6 +1296,9 @@ netdev_eipoib_construct(struct netdev *netdev)
     /* A locally administered unicast MAC: the port's own address on the
      * bridge.  The IPoIB addresses come from the transport. */
     eth_addr_random(&dev->hwaddr);
+    /* Administratively up from the start, as a configured uplink is: the
+     * link state (netdev_get_carrier()) then follows the IB port. */
+    dev->flags = NETDEV_UP;
     dev->learning = true;
     smap_init(&dev->options);
     hmap_init(&dev->parts);
