@@ -69,11 +69,12 @@ add_addr(struct eipoib_vm_addr out[2], size_t *n, bool is_ipv6,
             return;
         }
     }
-    if (*n < 2) {
-        memset(&out[*n], 0, sizeof out[*n]);
-        out[*n].is_ipv6 = is_ipv6;
-        memcpy(out[*n].addr, a, len);
-        (*n)++;
+    size_t i = *n;
+    if (i < 2) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].is_ipv6 = is_ipv6;
+        memcpy(out[i].addr, a, len);
+        *n = i + 1;
     }
 }
 

@@ -29,6 +29,7 @@
 #include "eipoib-test.h"
 #include "eipoib-xlate.h"
 #include "ipoib.h"
+#include "util.h"
 
 static const uint8_t VM[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t IP4[4] = { 10, 1, 2, 3 };
@@ -132,7 +133,7 @@ test_announce_snoop(void)
     CHECK_INT(eipoib_announce_snoop(buf, len, out), 0);
     len = eipoib_announce_una(VM, 0, IP6, buf, sizeof buf);
     for (size_t n = 0; n < 14 + 40 + 8; n++) {
-        uint8_t *copy = malloc(n ? n : 1);
+        uint8_t *copy = xmalloc(n ? n : 1);
         memcpy(copy, buf, n);
         CHECK_INT(eipoib_announce_snoop(copy, n, out), 0);
         free(copy);
