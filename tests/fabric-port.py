@@ -673,7 +673,19 @@ def cmd_hostile(port, host, args):
                       sqpn=qpn)
             if i % 256 == 255:
                 drain(port)
-        print('sent gratuitous ARPs from %d QPs' % len(qpns))
+        # And from as many other ports (other LIDs), one QP each.
+        others = []
+        for i in range(args.ports):
+            p = Port(args.socket, '%s-%d' % (args.name, i), args.pkey)
+            ip = bytes([10, 7, i >> 8 & 255, i & 255])
+            p.send(arp_hdr + arp_body(1, p.addr, ip, bytes(20), ip))
+            drain(p)
+            others.append(p)
+        for p in others:
+            drain(p)
+            p.sock.close()
+        print('sent gratuitous ARPs from %d QPs' % len(qpns)
+              + (' and %d more ports' % args.ports if args.ports else ''))
     elif kind == 'bad-src-qp':
         # QPNs this port does not own: the fabric must drop them.
         for i in range(args.count):
@@ -770,6 +782,8 @@ def main():
     h.add_argument('--qpn', type=lambda s: int(s, 0), default=0xffffff)
     h.add_argument('--lid', type=lambda s: int(s, 0), default=0)
     h.add_argument('--count', type=int, default=1000)
+    h.add_argument('--ports', type=int, default=0,
+                   help='spoof-qps: also from this many more ports')
     h.add_argument('--target-ip', dest='ip', default='10.0.0.2')
     h.add_argument('--addr', help='20-byte address, hex')
     args = ap.parse_args()
