@@ -60,13 +60,23 @@ struct eipoib_state {
     bool dirty;                 /* 'vifs' changed since the last write. */
     uint32_t neighbor_digest;   /* Of the neighbours last written. */
     size_t n_restoring;
+    size_t n_announcing;        /* Vifs with 'announce_left' > 0. */
     uint64_t n_announced;
 };
 
 char *
 eipoib_state_default_path(const char *port_name)
 {
-    return xasprintf("%s/eipoib-%s.state", ovs_rundir(), port_name);
+    /* A port name is not a path: no directories in it. */
+    char *name = xstrdup(port_name);
+    for (char *p = name; *p; p++) {
+        if (*p == '/') {
+            *p = '_';
+        }
+    }
+    char *path = xasprintf("%s/eipoib-%s.state", ovs_rundir(), name);
+    free(name);
+    return path;
 }
 
 struct eipoib_state *
@@ -141,6 +151,9 @@ state_vif_remove(struct eipoib_state *st, struct state_vif *v)
     if (v->restoring) {
         st->n_restoring--;
     }
+    if (v->announce_left > 0) {
+        st->n_announcing--;
+    }
     hmap_remove(&st->vifs, &v->node);
     free(v);
     st->dirty = true;
@@ -183,8 +196,11 @@ eipoib_state_add_vif(struct eipoib_state *st, struct eth_addr mac,
     }
     if (v->announce_on_add) {
         v->announce_on_add = false;
-        v->announce_left = v->n_addrs ? EIPOIB_ANNOUNCE_COUNT : 0;
-        v->next_announce = v->n_addrs ? now : LLONG_MAX;
+        if (v->n_addrs && EIPOIB_ANNOUNCE_COUNT > 0 && !v->announce_left) {
+            v->announce_left = EIPOIB_ANNOUNCE_COUNT;
+            v->next_announce = now;
+            st->n_announcing++;
+        }
     }
 }
 
@@ -259,6 +275,9 @@ eipoib_state_run_announcements(
 {
     struct state_vif *v;
 
+    if (!st->n_announcing) {
+        return;
+    }
     HMAP_FOR_EACH (v, node, &st->vifs) {
         if (v->announce_left > 0 && now >= v->next_announce) {
             for (size_t i = 0; i < v->n_addrs; i++) {
@@ -266,9 +285,12 @@ eipoib_state_run_announcements(
                 st->n_announced++;
             }
             v->announce_left--;
-            v->next_announce = (v->announce_left
-                                ? now + EIPOIB_ANNOUNCE_INTERVAL_MS
-                                : LLONG_MAX);
+            if (v->announce_left) {
+                v->next_announce = now + EIPOIB_ANNOUNCE_INTERVAL_MS;
+            } else {
+                v->next_announce = LLONG_MAX;
+                st->n_announcing--;
+            }
         }
     }
 }
@@ -279,6 +301,9 @@ eipoib_state_next_announcement(const struct eipoib_state *st)
     long long next = LLONG_MAX;
     struct state_vif *v;
 
+    if (!st->n_announcing) {
+        return next;
+    }
     HMAP_FOR_EACH (v, node, &st->vifs) {
         next = MIN(next, v->next_announce);
     }
