@@ -209,3 +209,15 @@ TESTSUITE_AT += tests/docs.at
 # lib/eipoib-announce).
 TESTSUITE_AT += tests/hostile.at tests/restart.at
 tests_eipoib_test_SOURCES += tests/test-announce.c
+
+# QEMU guests for the kernel and verbs tests (tests/qemu/).  The kernel image
+# and initramfs are cached in QEMU_CACHE; run-guest.sh needs root.
+QEMU_CACHE = $(abs_top_builddir)/tests/qemu-cache
+EXTRA_DIST += \
+	tests/qemu/prepare.sh \
+	tests/qemu/run-guest.sh \
+	tests/qemu/guest-init.sh \
+	tests/qemu/guest-main.sh
+qemu-prepare:
+	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
+.PHONY: qemu-prepare
