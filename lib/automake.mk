@@ -19,6 +19,10 @@ lib_libeipoib_la_SOURCES = \
 	lib/eipoib-xlate.c \
 	lib/eipoib-xlate.h \
 	lib/eipoib-csum.h \
+	lib/eipoib-announce.c \
+	lib/eipoib-announce.h \
+	lib/eipoib-state.c \
+	lib/eipoib-state.h \
 	lib/ipoib.c \
 	lib/ipoib.h
 

@@ -46,9 +46,11 @@
 #include "coverage.h"
 #include "dp-packet.h"
 #include "dpif-netdev.h"
+#include "eipoib-announce.h"
 #include "eipoib-kdev.h"
 #include "eipoib-mcast.h"
 #include "eipoib-provision.h"
+#include "eipoib-state.h"
 #include "eipoib-tables.h"
 #include "eipoib-xlate.h"
 #include "hash.h"
@@ -66,6 +68,7 @@
 #include "packets.h"
 #include "openvswitch/poll-loop.h"
 #include "smap.h"
+#include "sset.h"
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
@@ -76,6 +79,8 @@ COVERAGE_DEFINE(eipoib_vif_created);
 COVERAGE_DEFINE(eipoib_vif_expired);
 COVERAGE_DEFINE(eipoib_arp_probe_broadcast);
 COVERAGE_DEFINE(eipoib_remac_resolved);
+COVERAGE_DEFINE(eipoib_announce_sent);
+COVERAGE_DEFINE(eipoib_vif_restored);
 
 /* The IPoIB MTU of a 2K-MTU fabric in datagram mode (IB MTU - 4). */
 #define EIPOIB_DEFAULT_MTU 2044
@@ -126,6 +131,7 @@ struct eipoib_part {
     uint32_t published_base_qpn; /* Base QPN in the tables. */
     bool active;
     bool joined;                /* 'base' is in the broadcast group. */
+    bool joined_all_nodes;      /* ...and in the IPv6 all-nodes group. */
 };
 
 /* A vif whose endpoint waits for its QPN, with the frames it sent. */
@@ -181,6 +187,9 @@ struct netdev_eipoib {
     uint64_t provision_seq OVS_GUARDED; /* eipoib_provision_run()'s. */
     bool provision_dirty OVS_GUARDED;
 
+    /* Served VMs and neighbours, kept across restarts (eipoib-state.h). */
+    struct eipoib_state *state OVS_GUARDED;
+
     /* Statistics. */
     struct netdev_stats stats OVS_GUARDED;
     uint64_t verdicts[N_EIPOIB_VERDICTS] OVS_GUARDED;
@@ -194,6 +203,11 @@ struct netdev_rxq_eipoib {
 static struct ovs_mutex eipoib_list_mutex = OVS_MUTEX_INITIALIZER;
 static struct ovs_list eipoib_list OVS_GUARDED_BY(eipoib_list_mutex)
     = OVS_LIST_INITIALIZER(&eipoib_list);
+
+/* Names of eipoib ports closed in this run: once the database no longer
+ * has them (del-port, not an exit), their state files go. */
+static struct sset eipoib_closed_names OVS_GUARDED_BY(eipoib_list_mutex)
+    = SSET_INITIALIZER(&eipoib_closed_names);
 
 static const struct netdev_class netdev_eipoib_class;
 static struct netdev_class netdev_eipoib_pmd_class;
@@ -368,6 +382,9 @@ eipoib_vif_expired(const struct eipoib_vif *vif, void *dev_)
     struct eipoib_vif_ep *vep = vif->endpoint;
 
     COVERAGE_INC(eipoib_vif_expired);
+    struct eth_addr mac;
+    memcpy(mac.ea, vif->mac, sizeof mac.ea);
+    eipoib_state_del_vif(dev->state, mac, vif->vlan);
     eipoib_mcast_forget_member(dev->mcast, vif->mac, vif->vlan,
                                &dev->mcast_events);
     eipoib_mcast_apply(dev);
@@ -607,6 +624,13 @@ eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet,
         eipoib_mcast_apply(dev);
     }
 
+    /* So are the addresses the VM claims, remembered once the frame is
+     * sent (eipoib-state.h). */
+    struct eipoib_vm_addr claimed[2];
+    size_t n_claimed = eipoib_announce_snoop(dp_packet_data(packet),
+                                             dp_packet_size(packet),
+                                             claimed);
+
     struct eipoib_pkt pkt = eipoib_pkt_from_dp_packet(packet);
     struct eipoib_tx_info info;
     enum eipoib_verdict v;
@@ -668,6 +692,12 @@ eipoib_tx_one(struct netdev_eipoib *dev, struct dp_packet *packet,
 
     struct eipoib_vif_ep *vep = info.vif.endpoint;
     vep->tx_packets++;
+    if (n_claimed) {
+        struct eth_addr src;
+        memcpy(src.ea, info.vif.mac, sizeof src.ea);
+        eipoib_state_note_addrs(dev->state, src, info.vif.vlan, claimed,
+                                n_claimed);
+    }
     if (b->n >= NETDEV_MAX_BURST) {
         eipoib_tx_flush(dev, b);
     }
@@ -842,6 +872,18 @@ eipoib_part_run(struct netdev_eipoib *dev, struct eipoib_part *part)
                              &mgid);
         part->joined = !ib_endpoint_join(part->base, &mgid, IB_JOIN_FULL);
     }
+    if (active && part->base && !part->joined_all_nodes) {
+        /* As Linux ipoib does: unsolicited NAs (eipoib-announce.h) and
+         * router advertisements go to all nodes, and VMs never report
+         * that group. */
+        static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+        struct ipoib_gid mgid;
+
+        ipoib_mgid_from_ipv6(all_nodes, ipoib_pkey_full(part->pkey),
+                             IPOIB_SCOPE_LINK, &mgid);
+        part->joined_all_nodes = !ib_endpoint_join(part->base, &mgid,
+                                                   IB_JOIN_FULL);
+    }
     uint32_t base_qpn = part->base ? ib_endpoint_qpn(part->base) : 0;
     if (active != part->active
         || (active && (attr.epoch != part->epoch
@@ -891,6 +933,9 @@ eipoib_pending_run(struct netdev_eipoib *dev)
             eipoib_pending_destroy(dev, p, true);
             continue;
         }
+
+        eipoib_state_add_vif(dev->state, p->mac, p->vlan, p->kind,
+                             time_msec());
 
         struct dp_packet_batch held = p->held;
         struct eipoib_tx_batch b = { .n = 0 };
@@ -1034,6 +1079,88 @@ eipoib_provision_apply(struct netdev_eipoib *dev)
     }
 }
 
+/* Restarts: serving again the vifs of the previous run, and announcing
+ * their addresses from their new QPs (eipoib-state.h). */
+
+static enum eipoib_restore_result
+eipoib_restore_vif(struct eth_addr mac, uint16_t vlan,
+                   enum eipoib_vif_kind kind, void *dev_)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    struct netdev_eipoib *dev = dev_;
+    struct eipoib_part *part = eipoib_part_find(dev, vlan);
+    const char *error = NULL;
+    struct eipoib_vif vif;
+
+    if (!part || (kind == EIPOIB_VIF_SNOOPED && !dev->learning)) {
+        return EIPOIB_RESTORE_REFUSED;
+    }
+    if (!part->active || !part->base || !ib_endpoint_qpn(part->base)) {
+        return EIPOIB_RESTORE_LATER;
+    }
+    if (eipoib_tables_find_vif(dev->tables, mac.ea, vlan, &vif)
+        || eipoib_pending_find(dev, mac, vlan)) {
+        return EIPOIB_RESTORE_STARTED;
+    }
+    /* Provisioned vifs come back as snooped ones until the database says
+     * so again (eipoib_provision_apply()). */
+    if (!eipoib_vif_start(dev, mac, vlan,
+                          (kind == EIPOIB_VIF_STATIC ? EIPOIB_VIF_STATIC
+                           : EIPOIB_VIF_SNOOPED), &error)) {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 5);
+        VLOG_WARN_RL(&rl, "%s: cannot serve "ETH_ADDR_FMT" on VLAN %"PRIu16
+                     " again: %s", netdev_get_name(&dev->up),
+                     ETH_ADDR_ARGS(mac), vlan, error);
+        return EIPOIB_RESTORE_REFUSED;
+    }
+    COVERAGE_INC(eipoib_vif_restored);
+    return EIPOIB_RESTORE_STARTED;
+}
+
+struct eipoib_announce_aux {
+    struct netdev_eipoib *dev;
+    struct eipoib_tx_batch *b;
+};
+
+/* Sends the frame the VM (MAC, VLAN) would send to announce 'a', through
+ * the ordinary transmit path, so that it leaves from the vif's QP. */
+static void
+eipoib_announce_one(struct eth_addr mac, uint16_t vlan,
+                    const struct eipoib_vm_addr *a, void *aux_)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    struct eipoib_announce_aux *aux = aux_;
+    struct dp_packet *packet;
+    uint8_t frame[EIPOIB_ANNOUNCE_FRAME_MAX];
+    size_t len = eipoib_announce_frame(mac.ea, vlan, a, frame, sizeof frame);
+
+    if (!len) {
+        return;
+    }
+    packet = dp_packet_clone_data_with_headroom(frame, len,
+                                                EIPOIB_TX_HEADROOM);
+    COVERAGE_INC(eipoib_announce_sent);
+    eipoib_tx_one(aux->dev, packet, aux->b);
+}
+
+static void
+eipoib_state_run(struct netdev_eipoib *dev, long long int now)
+    OVS_REQUIRES(dev->mutex)
+{
+    if (!dev->untagged) {
+        return;
+    }
+    eipoib_state_for_each_restoring(dev->state, eipoib_restore_vif, dev);
+    if (eipoib_state_next_announcement(dev->state) <= now) {
+        struct eipoib_tx_batch b = { .n = 0 };
+        struct eipoib_announce_aux aux = { dev, &b };
+
+        eipoib_state_run_announcements(dev->state, now, eipoib_announce_one,
+                                       &aux);
+        eipoib_tx_flush(dev, &b);
+    }
+}
+
 static void
 eipoib_run(struct netdev_eipoib *dev)
     OVS_REQUIRES(dev->mutex)
@@ -1049,7 +1176,9 @@ eipoib_run(struct netdev_eipoib *dev)
         eipoib_provision_apply(dev);
     }
     eipoib_pending_run(dev);
+    eipoib_state_run(dev, now);
     if (now >= dev->next_expire) {
+        eipoib_state_save_if_changed(dev->state, dev->tables);
         eipoib_mcast_set_time(dev->mcast, now);
         eipoib_mcast_expire(dev->mcast, &dev->mcast_events);
         eipoib_mcast_apply(dev);
@@ -1063,6 +1192,9 @@ eipoib_run(struct netdev_eipoib *dev)
         netdev_change_seq_changed(&dev->up);
     }
 }
+
+static struct netdev_eipoib *eipoib_find_locked(const char *name)
+    OVS_REQUIRES(eipoib_list_mutex);
 
 /* Follows the database for provisioned vifs (eipoib-provision.h).  Made
  * when the first eipoib port is, so that an ovs-vswitchd without one makes
@@ -1085,6 +1217,22 @@ netdev_eipoib_run(const struct netdev_class *netdev_class OVS_UNUSED)
     if (eipoib_provision) {
         seq = eipoib_provision_run(eipoib_provision);
         synced = eipoib_provision_is_synced(eipoib_provision);
+    }
+    if (synced && !sset_is_empty(&eipoib_closed_names)) {
+        const char *name;
+
+        SSET_FOR_EACH_SAFE (name, &eipoib_closed_names) {
+            if (eipoib_find_locked(name)) {
+                sset_delete(&eipoib_closed_names,
+                            SSET_NODE_FROM_NAME(name));
+            } else if (!eipoib_provision_get(eipoib_provision, name)) {
+                char *path = eipoib_state_default_path(name);
+                eipoib_state_remove_file(path);
+                free(path);
+                sset_delete(&eipoib_closed_names,
+                            SSET_NODE_FROM_NAME(name));
+            }
+        }
     }
     LIST_FOR_EACH (dev, list_node, &eipoib_list) {
         ovs_mutex_lock(&dev->mutex);
@@ -1121,9 +1269,13 @@ netdev_eipoib_wait(const struct netdev_class *netdev_class OVS_UNUSED)
              * then in case a backend assigns them without I/O. */
             poll_timer_wait(100);
         }
-        if (dev->provision_dirty) {
+        if (dev->provision_dirty || eipoib_state_n_restoring(dev->state)) {
             /* Waiting for a partition to come up. */
             poll_timer_wait(100);
+        }
+        long long int announce = eipoib_state_next_announcement(dev->state);
+        if (announce != LLONG_MAX) {
+            poll_timer_wait_until(announce);
         }
         poll_timer_wait_until(dev->next_expire);
         ovs_mutex_unlock(&dev->mutex);
@@ -1150,6 +1302,9 @@ netdev_eipoib_construct(struct netdev *netdev)
     /* A locally administered unicast MAC: the port's own address on the
      * bridge.  The IPoIB addresses come from the transport. */
     eth_addr_random(&dev->hwaddr);
+    /* Administratively up from the start, as a configured uplink is: the
+     * link state (netdev_get_carrier()) then follows the IB port. */
+    dev->flags = NETDEV_UP;
     dev->learning = true;
     smap_init(&dev->options);
     hmap_init(&dev->parts);
@@ -1160,6 +1315,9 @@ netdev_eipoib_construct(struct netdev *netdev)
                       &no_gid);
     dev->mcast = eipoib_mcast_create(NULL);  /* Replaced by set_config(). */
     eipoib_mcast_events_init(&dev->mcast_events);
+    char *state_path = eipoib_state_default_path(netdev_get_name(netdev));
+    dev->state = eipoib_state_create(state_path);
+    free(state_path);
 
     ovs_mutex_lock(&eipoib_list_mutex);
     ovs_list_push_back(&eipoib_list, &dev->list_node);
@@ -1199,10 +1357,16 @@ netdev_eipoib_destruct(struct netdev *netdev)
 
     ovs_mutex_lock(&eipoib_list_mutex);
     ovs_list_remove(&dev->list_node);
+    sset_add(&eipoib_closed_names, netdev_get_name(netdev));
     ovs_mutex_unlock(&eipoib_list_mutex);
 
     ovs_mutex_lock(&dev->mutex);
+    if (dev->tables) {
+        eipoib_state_save_if_changed(dev->state, dev->tables);
+    }
     eipoib_teardown(dev);
+    eipoib_state_destroy(dev->state);
+    dev->state = NULL;
     ovs_mutex_unlock(&dev->mutex);
 
     hmap_destroy(&dev->parts);
@@ -1534,6 +1698,14 @@ eipoib_setup(struct netdev_eipoib *dev, const struct eipoib_config *cfg)
     }
     dev->next_expire = 0;
     dev->provision_dirty = true;    /* The teardown removed every vif. */
+
+    /* What the previous run (or configuration) served: its neighbours now,
+     * its vifs once the partitions are up. */
+    char *state_path = xstrdup(eipoib_state_path(dev->state));
+    eipoib_state_destroy(dev->state);
+    dev->state = eipoib_state_create(state_path);
+    free(state_path);
+    eipoib_state_load(dev->state, dev->tables);
     return error;
 }
 
@@ -1553,6 +1725,9 @@ netdev_eipoib_set_config(struct netdev *netdev, const struct smap *args,
 
     ovs_mutex_lock(&dev->mutex);
     if (!dev->untagged || eipoib_config_changes_ports(&dev->options, args)) {
+        if (dev->untagged) {
+            eipoib_state_save_if_changed(dev->state, dev->tables);
+        }
         eipoib_teardown(dev);
         error = eipoib_setup(dev, &cfg);
     } else {
@@ -1833,6 +2008,14 @@ eipoib_show_one(struct netdev_eipoib *dev, struct ds *ds)
 
     ds_put_format(ds, "  neighbors: %"PRIuSIZE"\n",
                   eipoib_tables_n_neighbors(dev->tables));
+    /* Table limits at work (shown once they are): packets from peers not
+     * stored still go through, under their LID-form REMAC. */
+    struct eipoib_tables_stats ts;
+    eipoib_tables_get_stats(dev->tables, &ts);
+    if (ts.neighbors_refused) {
+        ds_put_format(ds, "  neighbors refused (table full): %"PRIu64"\n",
+                      ts.neighbors_refused);
+    }
 
     struct eipoib_mcast_stats ms;
     eipoib_mcast_get_stats(dev->mcast, &ms);
@@ -2057,6 +2240,50 @@ eipoib_unixctl_del_vif(struct unixctl_conn *conn, int argc,
     ovs_mutex_unlock(&eipoib_list_mutex);
 }
 
+struct eipoib_show_state_aux {
+    struct ds *ds;
+    const struct eipoib_state *state;
+};
+
+static void
+eipoib_show_state_vif(const struct eipoib_vif *vif,
+                      enum eipoib_vif_kind kind OVS_UNUSED,
+                      long long age_ms OVS_UNUSED, void *aux_)
+{
+    struct eipoib_show_state_aux *aux = aux_;
+    struct eipoib_vm_addr addrs[EIPOIB_STATE_MAX_ADDRS];
+    struct eth_addr mac;
+
+    memcpy(mac.ea, vif->mac, sizeof mac.ea);
+    size_t n = eipoib_state_get_addrs(aux->state, mac, vif->vlan, addrs);
+    ds_put_format(aux->ds, "    "ETH_ADDR_FMT"  vlan %-4"PRIu16" ",
+                  ETH_ADDR_ARGS(mac), vif->vlan);
+    for (size_t i = 0; i < n; i++) {
+        char s[INET6_ADDRSTRLEN];
+
+        inet_ntop(addrs[i].is_ipv6 ? AF_INET6 : AF_INET, addrs[i].addr, s,
+                  sizeof s);
+        ds_put_format(aux->ds, " %s", s);
+    }
+    ds_put_char(aux->ds, '\n');
+}
+
+/* "eipoib/state": what a restart would bring back and announce. */
+static void
+eipoib_show_state(struct netdev_eipoib *dev, struct ds *ds)
+    OVS_REQUIRES(dev->mutex)
+{
+    struct eipoib_show_state_aux aux = { ds, dev->state };
+
+    ds_put_format(ds, "%s: state file %s\n", netdev_get_name(&dev->up),
+                  eipoib_state_path(dev->state));
+    ds_put_format(ds, "  restoring %"PRIuSIZE"  announced %"PRIu64"\n",
+                  eipoib_state_n_restoring(dev->state),
+                  eipoib_state_n_announced(dev->state));
+    ds_put_cstr(ds, "  vif addresses:\n");
+    eipoib_tables_for_each_vif(dev->tables, eipoib_show_state_vif, &aux);
+}
+
 /* Forgets every neighbour, snooped vif and multicast membership, as a
  * restart would. */
 static void
@@ -2119,4 +2346,6 @@ OVS_CONSTRUCTOR(netdev_eipoib_register)
                              eipoib_unixctl_each, eipoib_flush);
     unixctl_command_register("eipoib/transport", "[PORT]", 0, 1,
                              eipoib_unixctl_each, eipoib_show_transport);
+    unixctl_command_register("eipoib/state", "[PORT]", 0, 1,
+                             eipoib_unixctl_each, eipoib_show_state);
 }

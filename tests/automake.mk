@@ -204,6 +204,12 @@ EXTRA_DIST += tests/mcast-vectors.py
 # eipoib(7), checked against the code by tests/docs.at.
 TESTSUITE_AT += tests/docs.at
 
+# Hostile VMs and fabric peers, floods (tests/hostile.at); restarts, and
+# the announcements on the VMs' behalf that follow them (tests/restart.at,
+# lib/eipoib-announce).
+TESTSUITE_AT += tests/hostile.at tests/restart.at
+tests_eipoib_test_SOURCES += tests/test-announce.c
+
 # QEMU guests for the kernel and verbs tests (tests/qemu/).  The kernel image
 # and initramfs are cached in QEMU_CACHE; run-guest.sh needs root.
 QEMU_CACHE = $(abs_top_builddir)/tests/qemu-cache

@@ -27,6 +27,7 @@ and can itself resolve a peer with ARP and ping it.
   fabric-port.py -s SOCK -n NAME info
   fabric-port.py -s SOCK -n NAME dhcp-discover | ns IPV6 | multi-qp
   fabric-port.py -s SOCK raw HEX...
+  fabric-port.py -s SOCK -n NAME hostile KIND [--qpn Q --lid L] ...
 
 Exit status: 0 success, 1 the exchange failed (no ARP reply, no echo
 reply), 2 a protocol error or an ERROR from the daemon.
@@ -627,6 +628,108 @@ def cmd_raw(args):
         buf += data
 
 
+def cmd_hostile(port, host, args):
+    """Hostile input for a peer at (args.qpn, args.lid), or for everyone
+    on the broadcast group.  Prints what it sent, one line per kind."""
+    kind = args.kind
+    arp_hdr = b'\x08\x06\x00\x00'
+    if kind == 'truncated':
+        # IPoIB payloads shorter than the 4-byte header, a header alone,
+        # and IPv4, IPv6 and ARP cut short, unicast and broadcast.
+        bodies = [b'', b'\x08', b'\x08\x00\x00', b'\x08\x00\x00\x00',
+                  b'\x08\x00\x00\x00\x45\x00\x00',
+                  b'\x86\xdd\x00\x00\x60\x00\x00\x00\x00\x08',
+                  arp_hdr + arp_body(1, port.addr, bytes(4), bytes(20),
+                                     bytes(4))[:30]]
+        for b in bodies:
+            port.send(b, dqpn=args.qpn, dlid=args.lid)
+            port.send(b)
+        print('sent %d truncated packets' % (2 * len(bodies)))
+    elif kind == 'qkey':
+        ip = ipv4_packet(bytes([10, 0, 0, 99]), bytes([10, 0, 0, 2]), 1,
+                         icmp_echo(8, 1, 1, b'x' * 8))
+        for qkey in (0, 0x0b1c, 0x80010000, 0xffffffff):
+            port.send(b'\x08\x00\x00\x00' + ip, dqpn=args.qpn,
+                      dlid=args.lid, qkey=qkey)
+            port.send(b'\x08\x00\x00\x00' + ip, qkey=qkey)
+        print('sent 8 packets with wrong Q_Keys')
+    elif kind == 'spoof-qps':
+        # Thousands of sender QPNs: one gratuitous ARP from each of
+        # args.count QPs of this port (the fabric checks that a QPN is
+        # ours, so a hostile port creates the QPs it sends from).
+        qpns = [port.qpn]
+        while len(qpns) < args.count:
+            try:
+                r = port.request(QP_CREATE, struct.pack(
+                    '!IIHH', 0, port.qkey, port.pkey, 0))
+            except DaemonError as e:
+                log(str(e))
+                break
+            qpns.append(struct.unpack('!I', r[:4])[0])
+        for i, qpn in enumerate(qpns):
+            ip = bytes([10, 9, i >> 8 & 255, i & 255])
+            addr = b'\x00' + qpn.to_bytes(3, 'big') + port.gid
+            port.send(arp_hdr + arp_body(1, addr, ip, bytes(20), ip),
+                      sqpn=qpn)
+            if i % 256 == 255:
+                drain(port)
+        # And from as many other ports (other LIDs), one QP each.
+        others = []
+        for i in range(args.ports):
+            p = Port(args.socket, '%s-%d' % (args.name, i), args.pkey)
+            ip = bytes([10, 7, i >> 8 & 255, i & 255])
+            p.send(arp_hdr + arp_body(1, p.addr, ip, bytes(20), ip))
+            drain(p)
+            others.append(p)
+        for p in others:
+            drain(p)
+            p.sock.close()
+        print('sent gratuitous ARPs from %d QPs' % len(qpns)
+              + (' and %d more ports' % args.ports if args.ports else ''))
+    elif kind == 'bad-src-qp':
+        # QPNs this port does not own: the fabric must drop them.
+        for i in range(args.count):
+            ip = bytes([10, 8, i >> 8 & 255, i & 255])
+            port.send(arp_hdr + arp_body(1, bytes(20), ip, bytes(20), ip),
+                      sqpn=0x800000 + i)
+        print('sent %d packets from QPNs not ours' % args.count)
+    elif kind == 'arp-takeover':
+        # "IP is at <us>": unicast ARP reply to the peer and a gratuitous
+        # ARP to everyone.
+        ip = ipaddress.IPv4Address(args.ip).packed
+        port.send(arp_hdr + arp_body(2, port.addr, ip, bytes(20), ip),
+                  dqpn=args.qpn, dlid=args.lid)
+        port.send(arp_hdr + arp_body(1, port.addr, ip, bytes(20), ip))
+        print('claimed %s twice' % args.ip)
+    elif kind == 'arp-point':
+        # "IP is at ADDR", ADDR someone else's (e.g. a host of another
+        # partition).
+        ip = ipaddress.IPv4Address(args.ip).packed
+        addr = bytes.fromhex(args.addr.replace(':', ''))
+        port.send(arp_hdr + arp_body(2, addr, ip, bytes(20), ip),
+                  dqpn=args.qpn, dlid=args.lid)
+        port.send(arp_hdr + arp_body(1, addr, ip, bytes(20), ip))
+        print('pointed %s at %s twice' % (args.ip, fmt_addr(addr)))
+    elif kind == 'ping-unicast':
+        # One echo request to (qpn, lid), whatever partition we are in.
+        ip = ipv4_packet(host.ip or bytes(4),
+                         ipaddress.IPv4Address(args.ip).packed, 1,
+                         icmp_echo(8, 1, 1, b'x' * 8))
+        port.send(b'\x08\x00\x00\x00' + ip, dqpn=args.qpn, dlid=args.lid)
+        port.send(b'\x08\x00\x00\x00' + ip)
+        print('sent 2 echo requests')
+    # Whatever the daemon sent back (errors included) is read before we go.
+    drain(port)
+    return 0
+
+
+def drain(port):
+    """Reads what is queued for us without waiting, so that the daemon
+    never finds our connection congested."""
+    while port.next_event(0) is not None:
+        pass
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('-s', '--socket', required=True,
@@ -672,6 +775,17 @@ def main():
                        'attaching; print the frames received')
     r.add_argument('hex', nargs='+')
     r.add_argument('--wait', type=float, default=1)
+    h = sub.add_parser('hostile', help='send hostile input')
+    h.add_argument('kind', choices=('truncated', 'qkey', 'spoof-qps',
+                                    'bad-src-qp', 'arp-takeover',
+                                    'arp-point', 'ping-unicast'))
+    h.add_argument('--qpn', type=lambda s: int(s, 0), default=0xffffff)
+    h.add_argument('--lid', type=lambda s: int(s, 0), default=0)
+    h.add_argument('--count', type=int, default=1000)
+    h.add_argument('--ports', type=int, default=0,
+                   help='spoof-qps: also from this many more ports')
+    h.add_argument('--target-ip', dest='ip', default='10.0.0.2')
+    h.add_argument('--addr', help='20-byte address, hex')
     args = ap.parse_args()
     if args.cmd == 'raw':
         return cmd_raw(args)
@@ -684,7 +798,8 @@ def main():
                 f.write('%d\n' % os.getpid())
         return {'info': cmd_info, 'serve': cmd_serve, 'ping': cmd_ping,
                 'dhcp-discover': cmd_dhcp_discover, 'ns': cmd_ns,
-                'multi-qp': cmd_multi_qp}[args.cmd](port, host, args)
+                'multi-qp': cmd_multi_qp,
+                'hostile': cmd_hostile}[args.cmd](port, host, args)
     except (ProtocolError, DaemonError, OSError) as e:
         log(str(e))
         return 2

@@ -31,3 +31,14 @@ bench-vms: all
 	  '$(abs_top_builddir)'
 bench: bench-vms bench-uplink bench-xlate bench-fabric
 .PHONY: bench bench-vms
+
+# Soak: two hypervisors carry ping and UDP traffic for SOAK_SECONDS
+# (default 600) while VMs come and go; prints ovs-vswitchd RSS at start
+# and end, losses and counters.  As root.  SOAK_FLAGS, e.g. '--churn=2'.
+EXTRA_DIST += utilities/soak.sh
+SOAK_SECONDS = 600
+SOAK_FLAGS =
+soak: all
+	SOAK_SECONDS='$(SOAK_SECONDS)' bash '$(srcdir)/utilities/soak.sh' \
+	  $(SOAK_FLAGS) '$(abs_top_builddir)'
+.PHONY: soak
