@@ -86,3 +86,44 @@ AC_DEFUN([EIPOIB_ENABLE_WERROR], [
   fi
   AC_SUBST([WERROR])
 ])
+
+dnl EIPOIB_ENABLE_SANITIZERS
+dnl
+dnl --enable-asan and --enable-ubsan instrument everything this tree
+dnl compiles and links: our libraries, our programs and our ovs-vswitchd's
+dnl own objects.  Open vSwitch's libraries and vswitchd objects are linked
+dnl as OVS's build tree has them (instrumented only if OVS itself was
+dnl built with the same flags), so errors inside OVS code are found only
+dnl where they touch memory that our code allocated or checks.
+AC_DEFUN([EIPOIB_ENABLE_SANITIZERS], [
+  AC_ARG_ENABLE([asan],
+    [AS_HELP_STRING([--enable-asan],
+                    [build with AddressSanitizer (and LeakSanitizer)])],
+    [], [enable_asan=no])
+  AC_ARG_ENABLE([ubsan],
+    [AS_HELP_STRING([--enable-ubsan],
+                    [build with UndefinedBehaviorSanitizer])],
+    [], [enable_ubsan=no])
+  SANITIZER_FLAGS=
+  if test "$enable_asan" = yes; then
+    SANITIZER_FLAGS="$SANITIZER_FLAGS -fsanitize=address"
+  fi
+  if test "$enable_ubsan" = yes; then
+    SANITIZER_FLAGS="$SANITIZER_FLAGS -fsanitize=undefined"
+  fi
+  if test -n "$SANITIZER_FLAGS"; then
+    SANITIZER_FLAGS="$SANITIZER_FLAGS -fno-omit-frame-pointer"
+    save_CFLAGS=$CFLAGS
+    CFLAGS="$CFLAGS $SANITIZER_FLAGS"
+    AC_MSG_CHECKING([whether $CC accepts $SANITIZER_FLAGS])
+    AC_LINK_IFELSE([AC_LANG_PROGRAM([], [])],
+      [AC_MSG_RESULT([yes])],
+      [AC_MSG_RESULT([no])
+       AC_MSG_ERROR([$CC cannot build with $SANITIZER_FLAGS])])
+    CFLAGS=$save_CFLAGS
+  fi
+  dnl In CFLAGS itself, so that libtool passes them to every link and
+  dnl tests/atlocal (whose CFLAGS OVS's macros look at) sees them.
+  CFLAGS="$CFLAGS $SANITIZER_FLAGS"
+  AC_SUBST([SANITIZER_FLAGS])
+])
