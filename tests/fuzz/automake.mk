@@ -27,7 +27,8 @@ FUZZ_DEPS = \
 	$(srcdir)/tests/fuzz/fuzz-common.h
 FUZZ_LINK = $(LIBTOOL) --quiet --tag=CC --mode=link $(FUZZ_CC) \
 	$(FUZZ_CFLAGS) $(DEFS) $(AM_CPPFLAGS) $(CPPFLAGS)
-FUZZ_TARGETS = tests/fuzz/fuzz-xlate-tx tests/fuzz/fuzz-xlate-rx
+FUZZ_TARGETS = tests/fuzz/fuzz-xlate-tx tests/fuzz/fuzz-xlate-rx \
+	tests/fuzz/fuzz-provider-rx tests/fuzz/fuzz-fabric
 
 EXTRA_DIST += \
 	tests/fuzz/automake.mk \
@@ -54,7 +55,8 @@ tests/fuzz/fuzz-xlate-rx: $(srcdir)/tests/fuzz/fuzz-xlate-rx.c \
 fuzz: $(FUZZ_TARGETS)
 	@set -e; for target in $(FUZZ_TARGETS); do \
 	  name=`basename $$target`; \
-	  seeds=$(srcdir)/tests/fuzz/corpus/`echo $$name | sed 's/^fuzz-xlate-//'`; \
+	  seeds=$(srcdir)/tests/fuzz/corpus/`echo $$name \
+	    | sed -e 's/^fuzz-xlate-//' -e 's/^fuzz-//'`; \
 	  mkdir -p $$target.corpus; \
 	  echo "$$name: $(FUZZ_SECONDS) s, seeds in $$seeds"; \
 	  if ./$$target -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
@@ -69,3 +71,39 @@ fuzz: $(FUZZ_TARGETS)
 	  fi; \
 	done
 .PHONY: fuzz
+
+# The provider's receive path (lib/netdev-eipoib.c through OVS's netdev
+# API, fed by a transport of the fuzzer's own) and the fabric daemon's
+# port protocol and packet parsing (utilities/eipoib-fabric.c, compiled
+# into the fuzzer, on socketpair connections).  Seeds from
+# tests/fuzz/make-corpus-more.py.
+FUZZ_LIBEIPOIB_C = $(filter %.c,$(lib_libeipoib_la_SOURCES:%=$(srcdir)/%))
+FUZZ_LIBEIPOIB_H = $(filter %.h,$(lib_libeipoib_la_SOURCES:%=$(srcdir)/%))
+EXTRA_DIST += \
+	tests/fuzz/fuzz-fabric.c \
+	tests/fuzz/fuzz-provider-rx.c \
+	tests/fuzz/make-corpus-more.py
+
+tests/fuzz/fuzz-provider-rx: $(srcdir)/tests/fuzz/fuzz-provider-rx.c \
+		$(srcdir)/lib/netdev-eipoib.c $(srcdir)/lib/eipoib-provision.c \
+		$(FUZZ_LIBEIPOIB_C) $(FUZZ_LIBEIPOIB_H)
+	@mkdir -p tests/fuzz
+	$(AM_V_CCLD)$(FUZZ_LINK) -o $@ \
+	  $(srcdir)/tests/fuzz/fuzz-provider-rx.c \
+	  $(srcdir)/lib/netdev-eipoib.c $(srcdir)/lib/eipoib-provision.c \
+	  $(FUZZ_LIBEIPOIB_C) $(OVS_LIBOPENVSWITCH)
+
+tests/fuzz/fuzz-fabric: $(srcdir)/tests/fuzz/fuzz-fabric.c \
+		$(srcdir)/utilities/eipoib-fabric.c \
+		$(FUZZ_LIBEIPOIB_C) $(FUZZ_LIBEIPOIB_H)
+	@mkdir -p tests/fuzz
+	$(AM_V_CCLD)$(FUZZ_LINK) -I $(srcdir) -o $@ \
+	  $(srcdir)/tests/fuzz/fuzz-fabric.c \
+	  $(FUZZ_LIBEIPOIB_C) $(OVS_LIBOPENVSWITCH)
+
+# Long runs, by hand or nightly: every target for FUZZ_LONG_SECONDS, at
+# low priority.  Same output and artifacts as "make fuzz".
+FUZZ_LONG_SECONDS = 300
+fuzz-long: $(FUZZ_TARGETS)
+	nice $(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+.PHONY: fuzz-long
