@@ -31,3 +31,6 @@ bench-vms: all
 	  '$(abs_top_builddir)'
 bench: bench-vms bench-uplink bench-xlate bench-fabric
 .PHONY: bench bench-vms
+
+# make check under ASan, LeakSanitizer and UBSan, in _build-asan (CI).
+EXTRA_DIST += utilities/check-sanitizers.sh
