@@ -52,7 +52,8 @@
  *   op % 5 == 1  TX: a 2-byte length, then an Ethernet frame from a VM.
  *   op % 5 == 2  RUN: netdev_set_config() again with the same options,
  *                which runs the provider's periodic work (vifs get their
- *                QPNs and enter the tables).
+ *                QPNs and enter the tables), then reads the port's stats,
+ *                custom stats, status, MTU and carrier.
  *   op % 5 == 3  LINK: byte: bits 0-1 partition; bit 2 down (else up,
  *                with a new epoch); bits 3-7 change our LID by that much.
  *                Then RUN.
@@ -115,6 +116,9 @@ struct fuzz_port {
 /* Ports in open order; the netdev opens at most 4. */
 static struct fuzz_port *ports[FUZZ_MAX_PORTS];
 static size_t n_ports;
+
+/* Frames the netdev delivered, for checking its rx_packets. */
+static uint64_t n_frames;
 
 /* From the input's header. */
 static uint16_t our_lid;
@@ -510,6 +514,7 @@ op_recv(struct netdev_rxq *rxq)
         DP_PACKET_BATCH_FOR_EACH (i, packet, &batch) {
             size_t size = dp_packet_size(packet);
 
+            n_frames++;
             ovs_assert(size >= ETH_HEADER_LEN && size <= 65535);
             /* Touch every byte, so that ASan checks the frame's bounds. */
             volatile uint8_t sum = 0;
@@ -533,6 +538,27 @@ configure(struct netdev *netdev, const struct smap *args)
     }
 }
 
+/* What ovs-vswitchd reads from the port now and then. */
+static void
+query(struct netdev *netdev)
+{
+    struct netdev_custom_stats custom;
+    struct netdev_stats stats;
+    struct smap smap;
+    int mtu;
+
+    ovs_assert(!netdev_get_stats(netdev, &stats));
+    ovs_assert(stats.rx_packets == n_frames);
+    memset(&custom, 0, sizeof custom);
+    netdev_get_custom_stats(netdev, &custom);
+    netdev_free_custom_stats_counters(&custom);
+    smap_init(&smap);
+    netdev_get_status(netdev, &smap);
+    smap_destroy(&smap);
+    netdev_get_mtu(netdev, &mtu);
+    netdev_get_carrier(netdev);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -552,6 +578,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     struct input in = { data + 3, size - 3 };
+    n_frames = 0;
     our_lid = 1 + data[1];
     next_qpn = 0x40 + data[2];
     ib_mtu = 256 << ((data[0] >> 4) % 5);
@@ -591,6 +618,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case 2:
             configure(netdev, &args);
+            query(netdev);
             break;
         case 3: {
             uint8_t b = take_u8(&in);
