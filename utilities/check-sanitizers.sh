@@ -10,7 +10,8 @@
 # (tests/atlocal sets the sanitizers' log_path; OVS's AT_CLEANUP looks).
 # Reports written anywhere else by a process that changed directory, or
 # left by processes outliving their test, are looked for at the end too.
-# Environment: TESTSUITEFLAGS (default -j<cores>), OVS_TESTSUITEFLAGS
+# Clang by default: with GCC, UBSan's reports go to stderr, not to files
+# (they still abort the program).  Environment: CC, TESTSUITEFLAGS (default -j<cores>), OVS_TESTSUITEFLAGS
 # (default -j4: the sanitizers slow ovs-vswitchd, and OVS's tests time out
 # after 30 s), JOBS.
 
@@ -32,8 +33,8 @@ fi
 mkdir -p "$BUILD_DIR"
 if [ ! -f "$BUILD_DIR/Makefile" ]; then
     say "Configuring in $BUILD_DIR with --enable-asan --enable-ubsan"
-    (cd "$BUILD_DIR" && ../configure --enable-Werror --enable-asan \
-         --enable-ubsan --with-ovs-source="$OVS_DIR")
+    (cd "$BUILD_DIR" && ../configure CC="${CC:-clang}" --enable-Werror \
+         --enable-asan --enable-ubsan --with-ovs-source="$OVS_DIR")
 fi
 say "Building"
 make -C "$BUILD_DIR" -j"$JOBS"
