@@ -274,6 +274,7 @@ eipoib_provision_set_contains(const struct eipoib_provision_set *set,
 {
     struct eipoib_provision_vif key = { .mac = mac, .vlan = vlan };
 
-    return set && bsearch(&key, set->vifs, set->n, sizeof *set->vifs,
-                          provision_vif_compare) != NULL;
+    return set && set->n    /* bsearch() on NULL is undefined. */
+           && bsearch(&key, set->vifs, set->n, sizeof *set->vifs,
+                      provision_vif_compare) != NULL;
 }
