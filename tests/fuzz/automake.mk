@@ -1,14 +1,16 @@
-# tests/fuzz/: libFuzzer targets of the translation core, built with clang
+# tests/fuzz/: libFuzzer targets, built with clang
 # -fsanitize=fuzzer,address,undefined.  Not part of "make" or "make check":
 #
 #     make fuzz [FUZZ_SECONDS=60] [FUZZ_CC=clang]
 #
-# builds both targets and runs each for FUZZ_SECONDS on its seed corpus,
+# builds every target and runs each for FUZZ_SECONDS on its seed corpus,
 # keeping new inputs in the build directory.  The seed corpus
-# (tests/fuzz/corpus/{tx,rx}) holds the unit-test vectors (named files,
-# made by tests/fuzz/make-corpus.py) and inputs that earlier runs found
-# to add coverage (hash-named, added with the targets' -merge=1).
-# A crash stops it, leaving the input as tests/fuzz/fuzz-xlate-*-crash-*.
+# (tests/fuzz/corpus/{tx,rx,provider-rx,fabric}) holds the unit-test
+# vectors and short conversations (named files, made by
+# tests/fuzz/make-corpus.py and make-corpus-more.py) and inputs that
+# earlier runs found to add coverage (hash-named, added with the targets'
+# -merge=1).  A crash stops it, leaving the input as
+# tests/fuzz/fuzz-*-crash-*.
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
