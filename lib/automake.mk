@@ -46,3 +46,8 @@ lib_libeipoib_la_SOURCES += \
 	lib/ib-transport.c \
 	lib/ib-transport.h \
 	lib/ib-transport-soft.c
+
+# Kernel eipoib devices (datapath/linux/) read from sysfs, for eipoib/show.
+lib_libeipoib_la_SOURCES += \
+	lib/eipoib-kdev.c \
+	lib/eipoib-kdev.h

@@ -12,6 +12,10 @@
  * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  * See the License for the specific language governing permissions and
  * limitations under the License.
+ *
+ * Alternatively, this file may be distributed under the terms of the GNU
+ * General Public License version 2: the Linux kernel module in
+ * datapath/linux/ compiles it (SPDX: Apache-2.0 OR GPL-2.0-only).
  */
 
 #ifndef EIPOIB_MCAST_H

@@ -46,6 +46,7 @@
 #include "coverage.h"
 #include "dp-packet.h"
 #include "dpif-netdev.h"
+#include "eipoib-kdev.h"
 #include "eipoib-mcast.h"
 #include "eipoib-provision.h"
 #include "eipoib-tables.h"
@@ -1896,6 +1897,11 @@ eipoib_unixctl_each(struct unixctl_conn *conn, int argc, const char *argv[],
         found = true;
     }
     ovs_mutex_unlock(&eipoib_list_mutex);
+
+    /* Kernel eipoib devices (datapath/linux/) are shown too. */
+    if (cmd == eipoib_show_one) {
+        found |= eipoib_kdev_show(argc > 1 ? argv[1] : NULL, &reply);
+    }
 
     if (argc > 1 && !found) {
         unixctl_command_reply_error(conn, "no such eipoib port");

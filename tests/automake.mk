@@ -203,3 +203,15 @@ EXTRA_DIST += tests/mcast-vectors.py
 
 # eipoib(7), checked against the code by tests/docs.at.
 TESTSUITE_AT += tests/docs.at
+
+# QEMU guests for the kernel and verbs tests (tests/qemu/).  The kernel image
+# and initramfs are cached in QEMU_CACHE; run-guest.sh needs root.
+QEMU_CACHE = $(abs_top_builddir)/tests/qemu-cache
+EXTRA_DIST += \
+	tests/qemu/prepare.sh \
+	tests/qemu/run-guest.sh \
+	tests/qemu/guest-init.sh \
+	tests/qemu/guest-main.sh
+qemu-prepare:
+	$(SHELL) $(srcdir)/tests/qemu/prepare.sh $(QEMU_CACHE)
+.PHONY: qemu-prepare

@@ -25,7 +25,7 @@ say() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 PACKAGES="openvswitch-source autoconf automake libtool make gcc
   pkg-config libssl-dev libcap-ng-dev libunbound-dev python3 python3-scapy
   tshark iproute2 iputils-ping clang libclang-rt-14-dev netcat-openbsd
-  valgrind iperf3 dnsmasq-base busybox ethtool procps"
+  valgrind iperf3 dnsmasq-base busybox-static ethtool procps"
 
 install_packages() {
     missing=

@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The translation core's own source, compiled into the module unchanged
+ * (no copy): lib/ipoib.c, found through ccflags' -I. */
+#include "ipoib.c"
