@@ -200,7 +200,9 @@ provision_bridge_set(const struct ovsrec_bridge *br)
         }
     }
 
-    qsort(set->vifs, set->n, sizeof *set->vifs, provision_vif_compare);
+    if (set->n) {               /* qsort(NULL, 0, ...) is undefined. */
+        qsort(set->vifs, set->n, sizeof *set->vifs, provision_vif_compare);
+    }
     size_t n = 0;
     for (size_t i = 0; i < set->n; i++) {
         if (n && !provision_vif_compare(&set->vifs[n - 1], &set->vifs[i])) {
@@ -273,6 +275,7 @@ eipoib_provision_set_contains(const struct eipoib_provision_set *set,
 {
     struct eipoib_provision_vif key = { .mac = mac, .vlan = vlan };
 
-    return set && bsearch(&key, set->vifs, set->n, sizeof *set->vifs,
-                          provision_vif_compare) != NULL;
+    return set && set->n    /* bsearch() on NULL is undefined. */
+           && bsearch(&key, set->vifs, set->n, sizeof *set->vifs,
+                      provision_vif_compare) != NULL;
 }

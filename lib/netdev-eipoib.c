@@ -1538,8 +1538,10 @@ eipoib_parse_config(const char *name, const struct smap *args,
     cfg->transport = smap_get(args, "transport");
     cfg->fabric = smap_get(args, "fabric");
     cfg->node = smap_get(args, "node");
+    /* Besides these two, any registered backend (e.g. a fuzzer's). */
     if (cfg->transport && strcmp(cfg->transport, "soft")
-        && strcmp(cfg->transport, "verbs")) {
+        && strcmp(cfg->transport, "verbs")
+        && !ib_transport_lookup(cfg->transport)) {
         return xasprintf("options:transport=%s is not a transport "
                          "(use \"soft\" or \"verbs\")", cfg->transport);
     }

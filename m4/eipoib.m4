@@ -65,6 +65,12 @@ releases).  Use Debian 12's openvswitch-source or pass --with-ovs-source and
   AC_MSG_RESULT([yes])
 
   OVS_WARNING_FLAGS=`sed -n 's/^WARNING_FLAGS = //p' "$OVS_BUILDDIR/Makefile"`
+  dnl Those suit the compiler that built OVS; clang (e.g. for the sanitizer
+  dnl build) does not know some of GCC's.
+  AC_COMPILE_IFELSE([AC_LANG_PROGRAM([], [[#ifndef __clang__
+#error not clang
+#endif]])],
+    [OVS_WARNING_FLAGS="$OVS_WARNING_FLAGS -Wno-unknown-warning-option"])
   OVS_LIBS_EXTRA=`sed -n "s/^dependency_libs='\(.*\)'/\1/p" \
                       "$OVS_BUILDDIR/lib/libopenvswitch.la"`
 
@@ -119,4 +125,48 @@ headers (Debian: libibverbs-dev librdmacm-dev; utilities/quickstart.sh installs 
   AC_SUBST([VERBS_LIBS])
   AC_SUBST([HAVE_VERBS], [$have_verbs])
   AM_CONDITIONAL([HAVE_VERBS], [test "$have_verbs" = yes])
+])
+
+dnl EIPOIB_ENABLE_SANITIZERS
+dnl
+dnl --enable-asan and --enable-ubsan instrument everything this tree
+dnl compiles and links: our libraries, our programs and our ovs-vswitchd's
+dnl own objects.  Open vSwitch's libraries and vswitchd objects are linked
+dnl as OVS's build tree has them (instrumented only if OVS itself was
+dnl built with the same flags), so errors inside OVS code are found only
+dnl where they touch memory that our code allocated or checks.
+AC_DEFUN([EIPOIB_ENABLE_SANITIZERS], [
+  AC_ARG_ENABLE([asan],
+    [AS_HELP_STRING([--enable-asan],
+                    [build with AddressSanitizer (and LeakSanitizer)])],
+    [], [enable_asan=no])
+  AC_ARG_ENABLE([ubsan],
+    [AS_HELP_STRING([--enable-ubsan],
+                    [build with UndefinedBehaviorSanitizer])],
+    [], [enable_ubsan=no])
+  SANITIZER_FLAGS=
+  if test "$enable_asan" = yes; then
+    SANITIZER_FLAGS="$SANITIZER_FLAGS -fsanitize=address"
+  fi
+  if test "$enable_ubsan" = yes; then
+    dnl Fatal: GCC's libubsan ignores log_path when ASan is linked too,
+    dnl so a report on stderr alone could go unnoticed by a test.
+    SANITIZER_FLAGS="$SANITIZER_FLAGS -fsanitize=undefined"
+    SANITIZER_FLAGS="$SANITIZER_FLAGS -fno-sanitize-recover=undefined"
+  fi
+  if test -n "$SANITIZER_FLAGS"; then
+    SANITIZER_FLAGS="$SANITIZER_FLAGS -fno-omit-frame-pointer"
+    save_CFLAGS=$CFLAGS
+    CFLAGS="$CFLAGS $SANITIZER_FLAGS"
+    AC_MSG_CHECKING([whether $CC accepts $SANITIZER_FLAGS])
+    AC_LINK_IFELSE([AC_LANG_PROGRAM([], [])],
+      [AC_MSG_RESULT([yes])],
+      [AC_MSG_RESULT([no])
+       AC_MSG_ERROR([$CC cannot build with $SANITIZER_FLAGS])])
+    CFLAGS=$save_CFLAGS
+  fi
+  dnl In CFLAGS itself, so that libtool passes them to every link and
+  dnl tests/atlocal (whose CFLAGS OVS's macros look at) sees them.
+  CFLAGS="$CFLAGS $SANITIZER_FLAGS"
+  AC_SUBST([SANITIZER_FLAGS])
 ])

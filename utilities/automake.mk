@@ -42,3 +42,5 @@ soak: all
 	SOAK_SECONDS='$(SOAK_SECONDS)' bash '$(srcdir)/utilities/soak.sh' \
 	  $(SOAK_FLAGS) '$(abs_top_builddir)'
 .PHONY: soak
+# make check under ASan, LeakSanitizer and UBSan, in _build-asan (CI).
+EXTRA_DIST += utilities/check-sanitizers.sh

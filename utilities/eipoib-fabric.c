@@ -1945,8 +1945,11 @@ fabric_delay(struct unixctl_conn *conn, int argc OVS_UNUSED,
     unixctl_command_reply(conn, NULL);
 }
 
-static void
-set_port_state(struct unixctl_conn *conn, const char *name, bool up)
+/* Sets port 'name' administratively up or down.  Returns its port, or NULL
+ * if it is not attached.  (Apart from set_port_state() so that
+ * tests/fuzz/fuzz-fabric.c can call it.) */
+static struct fabric_port *
+port_set_admin_state(const char *name, bool up)
 {
     struct port_name *pn = port_name_get(name);
     struct fabric_port *port = port_by_name(name);
@@ -1962,6 +1965,14 @@ set_port_state(struct unixctl_conn *conn, const char *name, bool up)
         send_port_event(port);
         VLOG_INFO("%s: port %s", name, up ? "up" : "down");
     }
+    return port;
+}
+
+static void
+set_port_state(struct unixctl_conn *conn, const char *name, bool up)
+{
+    struct fabric_port *port = port_set_admin_state(name, up);
+
     unixctl_command_reply(conn, port ? NULL : "(not attached)");
 }
 
@@ -1979,24 +1990,38 @@ fabric_port_up(struct unixctl_conn *conn, int argc OVS_UNUSED,
     set_port_state(conn, argv[1], true);
 }
 
+/* Gives port 'name' the P_Key table in 'list' ("0xffff,0x8001").  Returns
+ * an error message to free, or NULL.  (Apart from fabric_set_pkeys() so
+ * that tests/fuzz/fuzz-fabric.c can call it.) */
+static char *
+port_name_set_pkeys(const char *name, const char *list)
+{
+    uint16_t pkeys[IBFP_MAX_PKEYS];
+    size_t n;
+    char *error = parse_pkey_list(list, pkeys, &n);
+
+    if (error) {
+        return error;
+    }
+    struct port_name *pn = port_name_get(name);
+    memcpy(pn->pkeys, pkeys, sizeof pkeys);
+    pn->n_pkeys = n;
+    pn->has_pkeys = true;
+    ensure_broadcast_groups();
+    return NULL;
+}
+
 static void
 fabric_set_pkeys(struct unixctl_conn *conn, int argc OVS_UNUSED,
                  const char *argv[], void *aux OVS_UNUSED)
 {
-    uint16_t pkeys[IBFP_MAX_PKEYS];
-    size_t n;
-    char *error = parse_pkey_list(argv[2], pkeys, &n);
+    char *error = port_name_set_pkeys(argv[1], argv[2]);
 
     if (error) {
         unixctl_command_reply_error(conn, error);
         free(error);
         return;
     }
-    struct port_name *pn = port_name_get(argv[1]);
-    memcpy(pn->pkeys, pkeys, sizeof pkeys);
-    pn->n_pkeys = n;
-    pn->has_pkeys = true;
-    ensure_broadcast_groups();
     unixctl_command_reply(conn, NULL);
 }
 

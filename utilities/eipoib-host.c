@@ -305,7 +305,7 @@ read_stack_groups(struct in6_addr **groupsp, size_t *np)
                 bool ok = true;
 
                 for (int i = 0; i < 16; i++) {
-                    unsigned int byte;
+                    unsigned int byte = 0;
                     ok = ok && sscanf(&hex[i * 2], "%2x", &byte) == 1;
                     a.s6_addr[i] = byte;
                 }
