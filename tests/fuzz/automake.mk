@@ -79,6 +79,8 @@ fuzz: $(FUZZ_TARGETS)
 # port protocol and packet parsing (utilities/eipoib-fabric.c, compiled
 # into the fuzzer, on socketpair connections).  Seeds from
 # tests/fuzz/make-corpus-more.py.
+# lib_libeipoib_la_SOURCES includes the verbs backend when configure found
+# rdma-core, hence $(VERBS_LIBS) in the links below.
 FUZZ_LIBEIPOIB_C = $(filter %.c,$(lib_libeipoib_la_SOURCES:%=$(srcdir)/%))
 FUZZ_LIBEIPOIB_H = $(filter %.h,$(lib_libeipoib_la_SOURCES:%=$(srcdir)/%))
 EXTRA_DIST += \
@@ -93,7 +95,7 @@ tests/fuzz/fuzz-provider-rx: $(srcdir)/tests/fuzz/fuzz-provider-rx.c \
 	$(AM_V_CCLD)$(FUZZ_LINK) -o $@ \
 	  $(srcdir)/tests/fuzz/fuzz-provider-rx.c \
 	  $(srcdir)/lib/netdev-eipoib.c $(srcdir)/lib/eipoib-provision.c \
-	  $(FUZZ_LIBEIPOIB_C) $(OVS_LIBOPENVSWITCH)
+	  $(FUZZ_LIBEIPOIB_C) $(OVS_LIBOPENVSWITCH) $(VERBS_LIBS)
 
 tests/fuzz/fuzz-fabric: $(srcdir)/tests/fuzz/fuzz-fabric.c \
 		$(srcdir)/utilities/eipoib-fabric.c \
@@ -101,7 +103,7 @@ tests/fuzz/fuzz-fabric: $(srcdir)/tests/fuzz/fuzz-fabric.c \
 	@mkdir -p tests/fuzz
 	$(AM_V_CCLD)$(FUZZ_LINK) -I $(srcdir) -o $@ \
 	  $(srcdir)/tests/fuzz/fuzz-fabric.c \
-	  $(FUZZ_LIBEIPOIB_C) $(OVS_LIBOPENVSWITCH)
+	  $(FUZZ_LIBEIPOIB_C) $(OVS_LIBOPENVSWITCH) $(VERBS_LIBS)
 
 # Long runs, by hand or nightly: every target for FUZZ_LONG_SECONDS, at
 # low priority.  Same output and artifacts as "make fuzz".
