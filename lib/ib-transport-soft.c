@@ -291,18 +291,6 @@ soft_endpoint_cast(const struct ib_endpoint *ep)
     return CONTAINER_OF(ep, struct soft_endpoint, up);
 }
 
-static uint32_t
-gid_hash(const struct ipoib_gid *gid)
-{
-    return hash_bytes(gid->b, sizeof gid->b, 0);
-}
-
-static bool
-gid_equals(const struct ipoib_gid *a, const struct ipoib_gid *b)
-{
-    return !memcmp(a->b, b->b, sizeof a->b);
-}
-
 static bool
 soft_is_up(const struct soft_port *sp)
 {
@@ -390,8 +378,8 @@ path_find(const struct soft_port *sp, const struct ipoib_gid *gid)
 {
     struct soft_path *p;
 
-    HMAP_FOR_EACH_WITH_HASH (p, node, gid_hash(gid), &sp->paths) {
-        if (gid_equals(&p->dgid, gid)) {
+    HMAP_FOR_EACH_WITH_HASH (p, node, ib_gid_hash(gid), &sp->paths) {
+        if (ib_gid_equals(&p->dgid, gid)) {
             return p;
         }
     }
@@ -403,8 +391,8 @@ group_find(const struct soft_port *sp, const struct ipoib_gid *mgid)
 {
     struct soft_group *g;
 
-    HMAP_FOR_EACH_WITH_HASH (g, node, gid_hash(mgid), &sp->groups) {
-        if (gid_equals(&g->mgid, mgid)) {
+    HMAP_FOR_EACH_WITH_HASH (g, node, ib_gid_hash(mgid), &sp->groups) {
+        if (ib_gid_equals(&g->mgid, mgid)) {
             return g;
         }
     }
@@ -420,7 +408,7 @@ group_get(struct soft_port *sp, const struct ipoib_gid *mgid)
         g = xzalloc(sizeof *g);
         g->mgid = *mgid;
         ovs_list_init(&g->held);
-        hmap_insert(&sp->groups, &g->node, gid_hash(mgid));
+        hmap_insert(&sp->groups, &g->node, ib_gid_hash(mgid));
     }
     return g;
 }
@@ -628,7 +616,7 @@ handle_join_reply(struct soft_port *sp, struct soft_request *r,
         g->send_only = true;
     }
 
-    if (sp->state == SOFT_JOINING && gid_equals(&r->gid, &sp->bcast_mgid)) {
+    if (sp->state == SOFT_JOINING && ib_gid_equals(&r->gid, &sp->bcast_mgid)) {
         /* RFC 4391: the broadcast group's Q_Key and MTU rule the link. */
         struct soft_endpoint *ep;
 
@@ -648,9 +636,9 @@ handle_join_reply(struct soft_port *sp, struct soft_request *r,
     if (r->ep) {
         struct soft_membership *m;
 
-        HMAP_FOR_EACH_WITH_HASH (m, node, gid_hash(&r->gid),
+        HMAP_FOR_EACH_WITH_HASH (m, node, ib_gid_hash(&r->gid),
                                  &r->ep->memberships) {
-            if (gid_equals(&m->mgid, &r->gid)) {
+            if (ib_gid_equals(&m->mgid, &r->gid)) {
                 m->joined = true;
             }
         }
@@ -763,7 +751,7 @@ handle_error(struct soft_port *sp, struct soft_request *r,
             held_drop(sp, &g->held, &g->n_held, SOFT_TX_DROP_NO_GROUP);
         }
         if (sp->state == SOFT_JOINING
-            && gid_equals(&r->gid, &sp->bcast_mgid)) {
+            && ib_gid_equals(&r->gid, &sp->bcast_mgid)) {
             /* Without the broadcast group there is no link: retry. */
             soft_disconnect(sp, EPROTO);
         }
@@ -919,9 +907,9 @@ handle_data(struct soft_port *sp, const struct ibfp_data *d)
             sp->counters[SOFT_RX_DROP_DEST_QP]++;
             return;
         }
-        HMAP_FOR_EACH_WITH_HASH (miter, node, gid_hash(&f.dgid),
+        HMAP_FOR_EACH_WITH_HASH (miter, node, ib_gid_hash(&f.dgid),
                                  &ep->memberships) {
-            if (gid_equals(&miter->mgid, &f.dgid)
+            if (ib_gid_equals(&miter->mgid, &f.dgid)
                 && miter->type == IB_JOIN_FULL) {
                 m = miter;
                 break;
@@ -936,7 +924,7 @@ handle_data(struct soft_port *sp, const struct ibfp_data *d)
             sp->counters[SOFT_RX_DROP_SELF_MCAST]++;
             return;
         }
-        dest = (gid_equals(&f.dgid, &sp->bcast_mgid)
+        dest = (ib_gid_equals(&f.dgid, &sp->bcast_mgid)
                 ? IB_DEST_BROADCAST : IB_DEST_MULTICAST);
     } else if (f.dest_qp != ep->qpn) {
         sp->counters[SOFT_RX_DROP_DEST_QP]++;
@@ -1487,8 +1475,8 @@ membership_find(const struct soft_endpoint *ep, const struct ipoib_gid *mgid)
 {
     struct soft_membership *m;
 
-    HMAP_FOR_EACH_WITH_HASH (m, node, gid_hash(mgid), &ep->memberships) {
-        if (gid_equals(&m->mgid, mgid)) {
+    HMAP_FOR_EACH_WITH_HASH (m, node, ib_gid_hash(mgid), &ep->memberships) {
+        if (ib_gid_equals(&m->mgid, mgid)) {
             return m;
         }
     }
@@ -1516,7 +1504,7 @@ soft_join(struct ib_endpoint *ep_, const struct ipoib_gid *mgid,
         m = xzalloc(sizeof *m);
         m->mgid = *mgid;
         m->type = type;
-        hmap_insert(&ep->memberships, &m->node, gid_hash(mgid));
+        hmap_insert(&ep->memberships, &m->node, ib_gid_hash(mgid));
     }
     if (ep->created) {
         request_join(sp, ep, mgid, type);
@@ -1642,7 +1630,7 @@ soft_send_one(struct soft_port *sp, struct soft_endpoint *ep,
         p = xzalloc(sizeof *p);
         p->dgid = dgid;
         ovs_list_init(&p->held);
-        hmap_insert(&sp->paths, &p->node, gid_hash(&dgid));
+        hmap_insert(&sp->paths, &p->node, ib_gid_hash(&dgid));
     }
     if (p->resolved) {
         if (now >= p->expires && !p->querying) {

@@ -305,18 +305,6 @@ verbs_endpoint_cast(const struct ib_endpoint *ep)
 }
 
 static uint32_t
-gid_hash(const struct ipoib_gid *gid)
-{
-    return hash_bytes(gid->b, sizeof gid->b, 0);
-}
-
-static bool
-gid_equals(const struct ipoib_gid *a, const struct ipoib_gid *b)
-{
-    return !memcmp(a->b, b->b, sizeof a->b);
-}
-
-static uint32_t
 ib_mtu_bytes(enum ibv_mtu mtu)
 {
     switch (mtu) {
@@ -828,8 +816,8 @@ group_find(const struct verbs_port *vp, const struct ipoib_gid *mgid)
 {
     struct verbs_group *g;
 
-    HMAP_FOR_EACH_WITH_HASH (g, node, gid_hash(mgid), &vp->groups) {
-        if (gid_equals(&g->mgid, mgid)) {
+    HMAP_FOR_EACH_WITH_HASH (g, node, ib_gid_hash(mgid), &vp->groups) {
+        if (ib_gid_equals(&g->mgid, mgid)) {
             return g;
         }
     }
@@ -915,7 +903,7 @@ group_get(struct verbs_port *vp, const struct ipoib_gid *mgid)
         g = xzalloc(sizeof *g);
         g->mgid = *mgid;
         ovs_list_init(&g->held);
-        hmap_insert(&vp->groups, &g->node, gid_hash(mgid));
+        hmap_insert(&vp->groups, &g->node, ib_gid_hash(mgid));
     }
     return g;
 }
@@ -973,8 +961,8 @@ membership_find(const struct verbs_endpoint *ep, const struct ipoib_gid *mgid)
 {
     struct verbs_membership *m;
 
-    HMAP_FOR_EACH_WITH_HASH (m, node, gid_hash(mgid), &ep->memberships) {
-        if (gid_equals(&m->mgid, mgid)) {
+    HMAP_FOR_EACH_WITH_HASH (m, node, ib_gid_hash(mgid), &ep->memberships) {
+        if (ib_gid_equals(&m->mgid, mgid)) {
             return m;
         }
     }
@@ -1139,12 +1127,12 @@ recv_one(struct verbs_port *vp, const struct ibv_wc *wc, struct ib_recv *r)
         /* Our own multicast, looped back by the HCA or the fabric. */
         if (ep->flags & IB_EP_BLOCK_SELF_MCAST_LOOPBACK
             && r->src_qpn == ep->qpn
-            && (vp->is_roce ? gid_equals(&r->sgid, &vp->gid)
+            && (vp->is_roce ? ib_gid_equals(&r->sgid, &vp->gid)
                 : wc->slid == vp->lid)) {
             vp->counters[VERBS_RX_DROP_SELF_MCAST]++;
             return false;
         }
-        r->dest = (gid_equals(&r->dgid, &vp->bcast_mgid)
+        r->dest = (ib_gid_equals(&r->dgid, &vp->bcast_mgid)
                    ? IB_DEST_BROADCAST : IB_DEST_MULTICAST);
     }
 
@@ -1292,7 +1280,7 @@ port_refresh(struct verbs_port *vp)
                          IPOIB_SCOPE_LINK, &vp->bcast_mgid);
 
     bool changed = (vp->state != old_state || vp->lid != old_lid
-                    || !gid_equals(&vp->gid, &old_gid));
+                    || !ib_gid_equals(&vp->gid, &old_gid));
     if (vp->state == IB_PORT_ACTIVE && changed) {
         struct verbs_group *g;
 
@@ -1773,7 +1761,7 @@ verbs_join(struct ib_endpoint *ep_, const struct ipoib_gid *mgid,
         m = xzalloc(sizeof *m);
         m->mgid = *mgid;
         m->type = type;
-        hmap_insert(&ep->memberships, &m->node, gid_hash(mgid));
+        hmap_insert(&ep->memberships, &m->node, ib_gid_hash(mgid));
     }
     if (type == IB_JOIN_FULL) {
         g->n_full++;
@@ -1827,10 +1815,10 @@ static struct verbs_path *
 path_get(struct verbs_port *vp, const struct ipoib_gid *dgid)
 {
     struct verbs_path *p;
-    uint32_t hash = gid_hash(dgid);
+    uint32_t hash = ib_gid_hash(dgid);
 
     HMAP_FOR_EACH_WITH_HASH (p, node, hash, &vp->paths) {
-        if (gid_equals(&p->dgid, dgid)) {
+        if (ib_gid_equals(&p->dgid, dgid)) {
             return p;
         }
     }

@@ -56,6 +56,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include "hash.h"
 #include "ipoib.h"
 
 struct dp_packet;
@@ -122,6 +124,19 @@ enum ib_join_type {
     IB_JOIN_FULL,               /* Send and receive. */
     IB_JOIN_SEND_ONLY,          /* Send only (SendOnlyFullMember). */
 };
+
+/* For the backends' tables of groups and paths, keyed by GID. */
+static inline uint32_t
+ib_gid_hash(const struct ipoib_gid *gid)
+{
+    return hash_bytes(gid->b, sizeof gid->b, 0);
+}
+
+static inline bool
+ib_gid_equals(const struct ipoib_gid *a, const struct ipoib_gid *b)
+{
+    return !memcmp(a->b, b->b, sizeof a->b);
+}
 
 /* Kind of destination a datagram was received on. */
 enum ib_dest_kind {
